@@ -1,0 +1,3 @@
+"""Outbound onboarding voicebot."""
+
+__version__ = "0.1.0"

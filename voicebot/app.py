@@ -1,0 +1,37 @@
+"""Flask application factory: one app serves Twilio's webhooks and media stream, the staff
+review pages and the export API. Blueprints stay thin; the work happens in their packages."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from voicebot.config import Settings
+from voicebot.crm.db import Database
+
+
+def create_app(settings: Settings, db: Database | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config["VOICEBOT_SETTINGS"] = settings
+    app.config["VOICEBOT_DB"] = db or Database(
+        settings.database_url, echo=settings.database.echo, pool_size=settings.database.pool_size
+    )
+    if settings.web.secret_key is not None:
+        app.secret_key = settings.web.secret_key.get_secret_value()
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.web.session_cookie_secure,
+    )
+    _register_blueprints(app)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    # One line per area; each package exposes `register(app)`.
+    # -- more areas register below this line --
+    pass

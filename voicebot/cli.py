@@ -1,0 +1,111 @@
+"""The `voicebot` command. Each area keeps its commands in its own module; this file only
+groups them, loads settings once and turns errors into one clear line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from voicebot import __version__
+from voicebot.config import ConfigError, Settings, load_settings
+
+
+class UserError(click.ClickException):
+    """A problem the user can fix; printed as one line, never a traceback."""
+
+
+class AppContext:
+    """Settings and the database, created on first use so `--help` stays instant."""
+
+    def __init__(self, config_file: str | None, debug: bool) -> None:
+        self.config_file = config_file
+        self.debug = debug
+        self._settings: Settings | None = None
+        self._db: Any = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_file)
+        return self._settings
+
+    @property
+    def db(self):  # type: ignore[no-untyped-def]
+        if self._db is None:
+            from voicebot.crm.db import Database
+
+            s = self.settings
+            self._db = Database(
+                s.database_url, echo=s.database.echo, pool_size=s.database.pool_size
+            )
+        return self._db
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+class FriendlyGroup(click.Group):
+    """Prints expected failures as one line; --debug shows the traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            app = ctx.find_object(AppContext)
+            if app is not None and app.debug:
+                raise
+            message = str(exc) if isinstance(exc, ConfigError) else _describe(exc)
+            raise UserError(message) from exc
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text} (run with --debug for the traceback)"
+
+
+@click.group(cls=FriendlyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="voicebot")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    envvar="VOICEBOT_CONFIG",
+    help="Settings file (default: ./config.yml).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.pass_context
+def cli(ctx: click.Context, config_file: str | None, debug: bool) -> None:
+    """Outbound onboarding voicebot: calls new merchants and configures their stores."""
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not debug:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    ctx.obj = AppContext(config_file, debug)
+
+
+def _register() -> None:
+    # One line per area; each module defines its own click commands or groups.
+    from voicebot.crm.commands import db_group, merchants_group
+
+    cli.add_command(db_group)
+    cli.add_command(merchants_group)
+    # -- more areas register below this line --
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="voicebot")
+
+
+if __name__ == "__main__":
+    main()

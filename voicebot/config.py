@@ -1,0 +1,239 @@
+"""Settings: config.yml plus VOICEBOT_* environment overrides, validated once at start-up.
+
+Every setting lives in a section (``database.url``); the environment variable for it is
+``VOICEBOT_<SECTION>_<KEY>`` in upper case (``VOICEBOT_DATABASE_URL``). Secrets are only
+read from the environment: a secret found in config.yml is an error, so it never lands
+in a repository by accident.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+ENV_PREFIX = "VOICEBOT_"
+DEFAULT_CONFIG_FILE = "config.yml"
+
+
+class ConfigError(Exception):
+    """A setting is missing, malformed or in the wrong place; the message names the key."""
+
+
+def secret(description: str) -> Any:
+    return Field(default=None, description=description, json_schema_extra={"secret": True})
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class PathsSettings(Section):
+    data_dir: Path = Path("var")
+
+
+class DatabaseSettings(Section):
+    url: str = "sqlite:///var/voicebot.db"
+    password: SecretStr | None = secret("database password, merged into url when it has none")
+    echo: bool = False
+    pool_size: int = Field(default=10, ge=1)
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError("must be a sqlite:/// or postgresql:// database URL")
+        return value
+
+
+class ServerSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    public_base_url: str = "http://127.0.0.1:8080"
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+
+class TwilioSettings(Section):
+    account_sid: str = "AC00000000000000000000000000000000"
+    auth_token: SecretStr | None = secret("Twilio auth token; signs and checks every webhook")
+    from_number: str = "+48000000000"
+    api_base_url: str = "https://api.twilio.com"
+    validate_signatures: bool = True
+
+
+class SpeechSettings(Section):
+    models_dir: Path = Path("var/models")
+    engines: dict[str, str] = {"pl": "vosk", "en": "vosk", "cs": "vosk", "ru": "vosk"}
+    fallback_engine: str = "whisper"
+
+
+class TtsSettings(Section):
+    voices: dict[str, str] = {"pl": "zlw/pl", "en": "gmw/en-us", "cs": "zlw/cs", "ru": "zle/ru"}
+    rate: int = Field(default=165, ge=60, le=400)
+    cache_dir: Path = Path("var/tts-cache")
+
+
+class DialogSettings(Section):
+    project_dir: Path = Path("dialogs")
+    default_language: str = "pl"
+    languages: list[str] = ["pl", "en"]
+    fallback_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
+    action_endpoint: str | None = None
+
+
+class CallSettings(Section):
+    recordings_dir: Path = Path("var/recordings")
+
+
+class DialerSettings(Section):
+    max_concurrent_calls: int = Field(default=5, ge=1)
+
+
+class WebSettings(Section):
+    secret_key: SecretStr | None = secret("signs staff session cookies")
+    session_cookie_secure: bool = True
+    login_max_failures: int = Field(default=5, ge=1)  # failed logins before the lockout
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    low_confidence: float = Field(default=0.6, ge=0.0, le=1.0)  # words below are marked
+    page_size: int = Field(default=25, ge=5, le=200)
+
+
+class ApiSettings(Section):
+    rate_limit_per_minute: int = Field(default=120, ge=1)
+    webhook_urls: list[str] = []  # POSTed the configuration when staff approve it
+    webhook_secret: SecretStr | None = secret("HMAC-SHA256 key that signs webhook bodies")
+    webhook_max_attempts: int = Field(default=5, ge=1)
+    webhook_backoff_s: float = Field(default=2.0, ge=0.0)  # doubled after every failure
+    webhook_timeout_s: float = Field(default=10.0, gt=0.0)
+
+
+class PrivacySettings(Section):
+    retention_days: int = Field(default=365, ge=1)  # recordings and transcripts kept this long
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    paths: PathsSettings = PathsSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    server: ServerSettings = ServerSettings()
+    twilio: TwilioSettings = TwilioSettings()
+    speech: SpeechSettings = SpeechSettings()
+    tts: TtsSettings = TtsSettings()
+    dialog: DialogSettings = DialogSettings()
+    call: CallSettings = CallSettings()
+    dialer: DialerSettings = DialerSettings()
+    web: WebSettings = WebSettings()
+    api: ApiSettings = ApiSettings()
+    privacy: PrivacySettings = PrivacySettings()
+
+    @property
+    def database_url(self) -> str:
+        """The database URL with the environment's password merged in when the URL has none."""
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.database.url)
+        if self.database.password is not None and url.password is None:
+            url = url.set(password=self.database.password.get_secret_value())
+        return url.render_as_string(hide_password=False)
+
+
+def secret_keys() -> set[tuple[str, str]]:
+    keys = set()
+    for section_name, section_field in Settings.model_fields.items():
+        section_model = section_field.annotation
+        for key, field in section_model.model_fields.items():
+            extra = field.json_schema_extra
+            if isinstance(extra, dict) and extra.get("secret"):
+                keys.add((section_name, key))
+    return keys
+
+
+def env_name(section: str, key: str) -> str:
+    return f"{ENV_PREFIX}{section}_{key}".upper()
+
+
+def _env_value(section: str, key: str, raw: str) -> Any:
+    """Environment values are text; lists and mappings are given as JSON or YAML."""
+    section_model = Settings.model_fields[section].annotation
+    default = section_model.model_fields[key].default
+    if isinstance(default, dict | list):
+        try:
+            return yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{env_name(section, key)}: not valid YAML/JSON ({exc})") from exc
+    return raw
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    for section, values in data.items():
+        if values is None:
+            data[section] = {}
+        elif not isinstance(values, dict):
+            raise ConfigError(f"{path}: section '{section}' must be a mapping")
+    return data
+
+
+def load_settings(
+    config_file: str | Path | None = None, environ: dict[str, str] | None = None
+) -> Settings:
+    """Read config.yml (if any) and the environment; raise ConfigError naming the bad key."""
+    environ = dict(os.environ if environ is None else environ)
+    path = Path(config_file or environ.get(f"{ENV_PREFIX}CONFIG") or DEFAULT_CONFIG_FILE)
+    data: dict[str, Any] = {}
+    if path.exists():
+        data = _read_file(path)
+    elif config_file is not None:
+        raise ConfigError(f"config file {path} does not exist")
+
+    for section, key in secret_keys():
+        if key in data.get(section, {}) and data[section][key] is not None:
+            raise ConfigError(
+                f"{section}.{key} is a secret: set {env_name(section, key)} in the environment,"
+                f" not in {path}"
+            )
+
+    for section, section_field in Settings.model_fields.items():
+        for key in section_field.annotation.model_fields:
+            name = env_name(section, key)
+            if name in environ:
+                data.setdefault(section, {})[key] = _env_value(section, key, environ[name])
+
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"])
+        problem = first["msg"]
+        if first["type"] == "extra_forbidden":
+            problem = "unknown setting"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ConfigError(f"setting {key}: {problem}{more}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, loaded once."""
+    return load_settings()
+
+
+def settings_as_json(settings: Settings) -> str:
+    """Settings for display, secrets masked."""
+    return json.dumps(settings.model_dump(mode="json"), indent=2, default=str)

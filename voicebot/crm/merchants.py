@@ -1,0 +1,231 @@
+"""Merchants: normalising what the platform sends (phone numbers, countries, languages,
+time zones, consent) and upserting by the platform's external id."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from dateutil import parser as date_parser
+from phonenumbers import timezone as phone_timezones
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from voicebot.crm.events import record_event
+from voicebot.crm.models import Merchant, MerchantStatus
+
+# The language a merchant is called in when the platform does not say; more is data, not code.
+LANGUAGE_BY_COUNTRY = {"PL": "pl", "CZ": "cs", "RU": "ru", "BY": "ru", "KZ": "ru"}
+FALLBACK_LANGUAGE = "en"
+SUPPORTED_LANGUAGES = {"pl", "en", "cs", "ru"}
+FALLBACK_TIMEZONE = "Europe/Warsaw"
+
+# Sign-up facts that pre-fill the onboarding form (slot names of the dialog).
+PREFILL_FIELDS = (
+    "store_name",
+    "industry",
+    "product_count",
+    "domain",
+    "tax_id",
+    "contact_email",
+    "launch_date",
+    "sales_channels",
+    "payment_methods",
+    "shipping_methods",
+)
+MERCHANT_FIELDS = (
+    "external_id",
+    "company_name",
+    "contact_name",
+    "phone",
+    "email",
+    "country",
+    "language",
+    "timezone",
+    "consent_source",
+    "consent_at",
+    "consent_text",
+)
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+
+
+class InvalidMerchant(ValueError):
+    """A merchant record that cannot be stored; the message says why, for a person to fix."""
+
+
+@dataclass
+class MerchantData:
+    external_id: str
+    phone: str
+    country: str
+    language: str
+    timezone: str
+    company_name: str | None = None
+    contact_name: str | None = None
+    email: str | None = None
+    consent_source: str | None = None
+    consent_at: datetime | None = None
+    consent_text: str | None = None
+    signup_data: dict[str, Any] = field(default_factory=dict)
+
+
+def _text(record: dict[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def normalise_phone(raw: str, default_region: str | None) -> phonenumbers.PhoneNumber:
+    try:
+        number = phonenumbers.parse(raw, default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidMerchant(f"phone {raw!r} is not a phone number ({exc})") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidMerchant(f"phone {raw!r} is not a valid number")
+    return number
+
+
+def _timezone_for(number: phonenumbers.PhoneNumber) -> str:
+    zones = [z for z in phone_timezones.time_zones_for_number(number) if z != "Etc/Unknown"]
+    return zones[0] if zones else FALLBACK_TIMEZONE
+
+
+def normalise_merchant(record: dict[str, Any], *, default_region: str = "PL") -> MerchantData:
+    """Validate one record from a file or the API and fill in what the number tells."""
+    external_id = _text(record, "external_id")
+    if not external_id:
+        raise InvalidMerchant("external_id is missing")
+    raw_phone = _text(record, "phone")
+    if not raw_phone:
+        raise InvalidMerchant("phone is missing")
+
+    country = (_text(record, "country") or "").upper() or None
+    if country is not None and country not in phonenumbers.SUPPORTED_REGIONS:
+        raise InvalidMerchant(f"country {country!r} is not an ISO 3166 country code")
+    number = normalise_phone(raw_phone, country or default_region)
+    country = country or phonenumbers.region_code_for_number(number)
+
+    language = (_text(record, "language") or "").lower() or LANGUAGE_BY_COUNTRY.get(
+        country, FALLBACK_LANGUAGE
+    )
+    if language not in SUPPORTED_LANGUAGES:
+        raise InvalidMerchant(
+            f"language {language!r} is not supported (one of {', '.join(sorted(SUPPORTED_LANGUAGES))})"
+        )
+
+    timezone = _text(record, "timezone") or _timezone_for(number)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidMerchant(f"timezone {timezone!r} is not an IANA time zone") from None
+
+    email = _text(record, "email")
+    if email is not None and not EMAIL_PATTERN.match(email):
+        raise InvalidMerchant(f"email {email!r} is not an e-mail address")
+
+    consent_at = None
+    if raw_consent_at := _text(record, "consent_at"):
+        try:
+            consent_at = date_parser.isoparse(raw_consent_at)
+        except ValueError:
+            raise InvalidMerchant(f"consent_at {raw_consent_at!r} is not an ISO 8601 time") from None
+        if consent_at.tzinfo is None:
+            consent_at = consent_at.replace(tzinfo=ZoneInfo(timezone))
+        consent_at = consent_at.astimezone(UTC)
+
+    signup_data = {
+        key: record[key] for key in PREFILL_FIELDS if record.get(key) not in (None, "", [])
+    }
+    if email and "contact_email" not in signup_data:
+        signup_data["contact_email"] = email
+
+    return MerchantData(
+        external_id=external_id,
+        phone=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+        country=country,
+        language=language,
+        timezone=timezone,
+        company_name=_text(record, "company_name"),
+        contact_name=_text(record, "contact_name"),
+        email=email,
+        consent_source=_text(record, "consent_source"),
+        consent_at=consent_at,
+        consent_text=_text(record, "consent_text"),
+        signup_data=signup_data,
+    )
+
+
+def get_by_external_id(session: Session, external_id: str) -> Merchant | None:
+    return session.scalar(select(Merchant).where(Merchant.external_id == external_id))
+
+
+def upsert_merchant(
+    session: Session, data: MerchantData, *, actor: str = "import"
+) -> tuple[Merchant, bool]:
+    """Create or update by external id; returns (merchant, created). Opt-outs stay opted out."""
+    merchant = get_by_external_id(session, data.external_id)
+    if merchant is not None and merchant.erased_at is not None:
+        raise InvalidMerchant(f"merchant {data.external_id!r} was erased and cannot be re-imported")
+    created = merchant is None
+    if merchant is None:
+        merchant = Merchant(external_id=data.external_id, status=MerchantStatus.NEW)
+        session.add(merchant)
+    before = {k: getattr(merchant, k) for k in ("phone", "language", "timezone", "email")}
+    for key in (
+        "company_name", "contact_name", "phone", "email", "country", "language", "timezone",
+    ):
+        setattr(merchant, key, getattr(data, key))
+    if data.consent_source is not None:
+        merchant.consent_source = data.consent_source
+        merchant.consent_at = data.consent_at
+        merchant.consent_text = data.consent_text
+    merchant.signup_data = {**(merchant.signup_data or {}), **data.signup_data}
+    session.flush()
+    after = {k: getattr(merchant, k) for k in before}
+    record_event(
+        session,
+        "merchant.created" if created else "merchant.updated",
+        actor=actor,
+        merchant_id=merchant.id,
+        changed=sorted(k for k in before if before[k] != after[k]) if not created else None,
+    )
+    return merchant, created
+
+
+def list_merchants(
+    session: Session,
+    *,
+    status: MerchantStatus | None = None,
+    search: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Merchant]:
+    query = select(Merchant).order_by(Merchant.id)
+    if status is not None:
+        query = query.where(Merchant.status == status)
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Merchant.company_name).like(pattern),
+                func.lower(Merchant.contact_name).like(pattern),
+                Merchant.phone.like(f"%{search}%"),
+                Merchant.external_id == search,
+            )
+        )
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def get_merchant(session: Session, reference: str | int) -> Merchant | None:
+    """A merchant by database id or by the platform's external id."""
+    if isinstance(reference, int) or str(reference).isdigit():
+        merchant = session.get(Merchant, int(reference))
+        if merchant is not None:
+            return merchant
+    return get_by_external_id(session, str(reference))

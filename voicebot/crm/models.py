@@ -1,0 +1,369 @@
+"""The CRM schema: merchants, calls, turns, store configurations, events and the people
+and programs that use them. Every table change comes with an Alembic revision."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(DateTime):
+    """Timezone-aware datetimes on every backend (SQLite stores them naive)."""
+
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+    def bind_processor(self, dialect):  # type: ignore[no-untyped-def]
+        parent = super().bind_processor(dialect)
+
+        def process(value):  # type: ignore[no-untyped-def]
+            if value is not None:
+                if value.tzinfo is None:
+                    raise ValueError("naive datetime given to the CRM; pass an aware one")
+                value = value.astimezone(UTC)
+                if dialect.name == "sqlite":
+                    value = value.replace(tzinfo=None)
+            return parent(value) if parent else value
+
+        return process
+
+    def result_processor(self, dialect, coltype):  # type: ignore[no-untyped-def]
+        parent = super().result_processor(dialect, coltype)
+
+        def process(value):  # type: ignore[no-untyped-def]
+            value = parent(value) if parent else value
+            if value is not None and value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
+            return value
+
+        return process
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    # Stored as plain strings so adding a value never needs a database enum migration.
+    return Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+
+
+class MerchantStatus(enum.StrEnum):
+    NEW = "new"
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    CALLBACK = "callback"
+    ONBOARDED = "onboarded"
+    UNREACHABLE = "unreachable"
+    OPTED_OUT = "opted_out"
+    ERASED = "erased"
+
+
+class CallStatus(enum.StrEnum):
+    QUEUED = "queued"
+    INITIATED = "initiated"
+    RINGING = "ringing"
+    IN_PROGRESS = "in-progress"
+    COMPLETED = "completed"
+    BUSY = "busy"
+    NO_ANSWER = "no-answer"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+class CallOutcome(enum.StrEnum):
+    COMPLETED = "completed"
+    PARTIAL = "partial"
+    CALLBACK_REQUESTED = "callback_requested"
+    HUMAN_REQUESTED = "human_requested"
+    OPTED_OUT = "opted_out"
+    VOICEMAIL = "voicemail"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    FAILED = "failed"
+    HUNG_UP = "hung_up"
+    SILENCE = "silence"
+    NOT_UNDERSTOOD = "not_understood"
+    ERROR = "error"
+
+
+class Speaker(enum.StrEnum):
+    BOT = "bot"
+    MERCHANT = "merchant"
+
+
+class ConfigStatus(enum.StrEnum):
+    DRAFT = "draft"
+    COMPLETE = "complete"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class FieldSource(enum.StrEnum):
+    CALL = "call"
+    STAFF = "staff"
+    API = "api"
+    PREFILL = "prefill"
+    IMPORT = "import"
+
+
+class StaffRole(enum.StrEnum):
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Merchant(TimestampMixin, Base):
+    __tablename__ = "merchants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(128), unique=True)
+    company_name: Mapped[str | None] = mapped_column(String(256))
+    contact_name: Mapped[str | None] = mapped_column(String(256))
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)  # E.164
+    email: Mapped[str | None] = mapped_column(String(320))
+    country: Mapped[str | None] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    language: Mapped[str] = mapped_column(String(8), default="pl")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Warsaw")
+    status: Mapped[MerchantStatus] = mapped_column(
+        _enum(MerchantStatus), default=MerchantStatus.NEW, index=True
+    )
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out_at: Mapped[datetime | None]
+    # Legal basis for automated calls: where and when the merchant agreed, and to what.
+    consent_source: Mapped[str | None] = mapped_column(String(128))
+    consent_at: Mapped[datetime | None]
+    consent_text: Mapped[str | None] = mapped_column(Text)
+    # What the platform already knows from sign-up (store name, e-mail, tax id, ...).
+    signup_data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    next_call_at: Mapped[datetime | None] = mapped_column(index=True)
+    callback_requested_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    erased_at: Mapped[datetime | None]
+
+    calls: Mapped[list[Call]] = relationship(
+        back_populates="merchant", order_by="Call.id", cascade="all, delete-orphan"
+    )
+    store_config: Mapped[StoreConfig | None] = relationship(
+        back_populates="merchant", cascade="all, delete-orphan"
+    )
+
+
+class Call(TimestampMixin, Base):
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    twilio_call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[CallStatus] = mapped_column(
+        _enum(CallStatus), default=CallStatus.QUEUED, index=True
+    )
+    # The Timestamp of the last status callback applied, so retries and late ones are ignored.
+    status_updated_at: Mapped[datetime | None]
+    answered_by: Mapped[str | None] = mapped_column(String(32))  # Twilio AnsweredBy
+    language: Mapped[str | None] = mapped_column(String(8))
+    started_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    duration_s: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[CallOutcome | None] = mapped_column(_enum(CallOutcome), index=True)
+    recording_path: Mapped[str | None] = mapped_column(String(512))
+    tracker: Mapped[dict[str, Any] | None]  # the dialog tracker, saved every turn
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    merchant: Mapped[Merchant] = relationship(back_populates="calls")
+    turns: Mapped[list[Turn]] = relationship(
+        back_populates="call", order_by="Turn.index", cascade="all, delete-orphan"
+    )
+
+
+class Turn(Base):
+    __tablename__ = "turns"
+    __table_args__ = (UniqueConstraint("call_id", "index", name="uq_turns_call_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
+    index: Mapped[int] = mapped_column(Integer)
+    speaker: Mapped[Speaker] = mapped_column(_enum(Speaker))
+    text: Mapped[str] = mapped_column(Text, default="")
+    asr_confidence: Mapped[float | None] = mapped_column(Float)
+    asr_alternatives: Mapped[list[Any] | None]
+    words: Mapped[list[Any] | None]  # word timings and confidences from the recogniser
+    intent: Mapped[str | None] = mapped_column(String(128))
+    start_ms: Mapped[int | None] = mapped_column(Integer)  # offset from the call's start
+    end_ms: Mapped[int | None] = mapped_column(Integer)
+    latency_ms: Mapped[int | None] = mapped_column(Integer)  # end of speech to bot audio
+    interrupted: Mapped[bool] = mapped_column(Boolean, default=False)  # bot cut off by barge-in
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    call: Mapped[Call] = relationship(back_populates="turns")
+
+
+class StoreConfig(TimestampMixin, Base):
+    __tablename__ = "store_configs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), unique=True)
+    status: Mapped[ConfigStatus] = mapped_column(
+        _enum(ConfigStatus), default=ConfigStatus.DRAFT, index=True
+    )
+    last_call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
+    reviewer: Mapped[str | None] = mapped_column(String(256))
+    reviewed_at: Mapped[datetime | None]
+    review_note: Mapped[str | None] = mapped_column(Text)
+
+    merchant: Mapped[Merchant] = relationship(back_populates="store_config")
+    fields: Mapped[list[ConfigField]] = relationship(
+        back_populates="store_config", order_by="ConfigField.name", cascade="all, delete-orphan"
+    )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: f.value for f in self.fields}
+
+
+class ConfigField(Base):
+    __tablename__ = "config_fields"
+    __table_args__ = (UniqueConstraint("store_config_id", "name", name="uq_config_fields_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_config_id: Mapped[int] = mapped_column(ForeignKey("store_configs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    turn_id: Mapped[int | None] = mapped_column(ForeignKey("turns.id", ondelete="SET NULL"))
+    source: Mapped[FieldSource] = mapped_column(_enum(FieldSource), default=FieldSource.CALL)
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # skipped or unsure: review it
+    updated_by: Mapped[str | None] = mapped_column(String(256))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    store_config: Mapped[StoreConfig] = relationship(back_populates="fields")
+    history: Mapped[list[ConfigFieldHistory]] = relationship(
+        back_populates="field", order_by="ConfigFieldHistory.id", cascade="all, delete-orphan"
+    )
+
+
+class ConfigFieldHistory(Base):
+    """Every value a field ever had, so no update silently overwrites another."""
+
+    __tablename__ = "config_field_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    field_id: Mapped[int] = mapped_column(ForeignKey("config_fields.id"), index=True)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    source: Mapped[FieldSource] = mapped_column(_enum(FieldSource))
+    actor: Mapped[str | None] = mapped_column(String(256))
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    field: Mapped[ConfigField] = relationship(back_populates="history")
+
+
+class Event(Base):
+    """The append-only audit log: what happened, to whom, by whom, with before/after data."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_kind_at", "kind", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(256), default="system")
+    merchant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("merchants.id", ondelete="SET NULL"), index=True
+    )
+    call_id: Mapped[int | None] = mapped_column(
+        ForeignKey("calls.id", ondelete="SET NULL"), index=True
+    )
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class DoNotCall(Base):
+    """Numbers that must never be called again, whoever they belong to now."""
+
+    __tablename__ = "do_not_call"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32), unique=True)
+    reason: Mapped[str | None] = mapped_column(String(256))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffUser(TimestampMixin, Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str | None] = mapped_column(String(256))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[StaffRole] = mapped_column(_enum(StaffRole), default=StaffRole.REVIEWER)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    prefix: Mapped[str] = mapped_column(String(16), index=True)  # shown in listings
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)  # SHA-256 of the token
+    scopes: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class WebhookDelivery(Base):
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(1024))
+    event: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    delivered_at: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
