@@ -76,12 +76,35 @@ class SpeechSettings(Section):
     models_dir: Path = Path("var/models")
     engines: dict[str, str] = {"pl": "vosk", "en": "vosk", "cs": "vosk", "ru": "vosk"}
     fallback_engine: str = "whisper"
+    # Endpointing (see voicebot/speech/vad.py): WebRTC VAD + adaptive noise floor.
+    vad_aggressiveness: int = Field(default=2, ge=0, le=3)
+    noise_margin_db: float = Field(default=9.0, ge=0.0, le=40.0)
+    min_speech_ms: int = Field(default=120, ge=20, le=2000)
+    endpoint_silence_ms: int = Field(default=700, ge=100, le=5000)
+    max_utterance_ms: int = Field(default=15000, ge=1000, le=120000)
+    pre_roll_ms: int = Field(default=300, ge=0, le=1000)
+    max_alternatives: int = Field(default=3, ge=0, le=20)
+    whisper_model: str = "auto"
+    whisper_beam_size: int = Field(default=5, ge=1, le=10)
+    whisper_threads: int = Field(default=2, ge=0, le=64)
+
+    @field_validator("engines")
+    @classmethod
+    def _known_engines(cls, value: dict[str, str]) -> dict[str, str]:
+        for language, engine in value.items():
+            if engine not in ("vosk", "whisper"):
+                raise ValueError(f"{language}: unknown engine {engine!r} (vosk or whisper)")
+        return value
 
 
 class TtsSettings(Section):
     voices: dict[str, str] = {"pl": "zlw/pl", "en": "gmw/en-us", "cs": "zlw/cs", "ru": "zle/ru"}
     rate: int = Field(default=165, ge=60, le=400)
     cache_dir: Path = Path("var/tts-cache")
+    pitch: int = Field(default=50, ge=0, le=99)
+    volume: float = Field(default=1.0, ge=0.0, le=1.0)
+    timeout_s: float = Field(default=10.0, gt=0.0, le=120.0)
+    memory_cache_items: int = Field(default=512, ge=0)
 
 
 class DialogSettings(Section):
@@ -96,8 +119,71 @@ class CallSettings(Section):
     recordings_dir: Path = Path("var/recordings")
 
 
+class RetryRule(Section):
+    # Wait before the next attempt, by attempt number; the last delay repeats.
+    delays_minutes: list[int] = Field(default=[60], min_length=1)
+    # Once the merchant has had this many calls, this outcome makes them unreachable.
+    max_attempts: int = Field(default=5, ge=1)
+
+
+RETRYABLE_OUTCOMES = ("busy", "no_answer", "failed", "voicemail", "hung_up", "partial")
+
+
 class DialerSettings(Section):
     max_concurrent_calls: int = Field(default=5, ge=1)
+    calls_per_second: float = Field(default=1.0, gt=0)
+    poll_interval_s: float = Field(default=5.0, gt=0)
+    # Calling windows per country (ISO code) in the merchant's own time zone.
+    calling_hours: dict[str, dict[str, list[str]]] = {
+        "default": {"mon-fri": ["09:00-19:00"], "sat": ["10:00-14:00"]}
+    }
+    skip_public_holidays: bool = True
+    default_country: str = "PL"
+    retry: dict[str, RetryRule] = {
+        "busy": RetryRule(delays_minutes=[15, 30, 60], max_attempts=6),
+        "no_answer": RetryRule(delays_minutes=[60, 180, 1440], max_attempts=5),
+        "failed": RetryRule(delays_minutes=[30, 240], max_attempts=3),
+        "voicemail": RetryRule(delays_minutes=[240, 1440], max_attempts=4),
+        "hung_up": RetryRule(delays_minutes=[120, 1440], max_attempts=4),
+        "partial": RetryRule(delays_minutes=[1440], max_attempts=6),
+    }
+    # Outcomes without a rule of their own follow another outcome's rule.
+    retry_as: dict[str, str] = {"silence": "hung_up", "not_understood": "partial", "error": "failed"}
+    callback_default_minutes: int = Field(default=120, ge=1)
+    max_calls_per_merchant: int = Field(default=10, ge=1)
+    stale_call_minutes: int = Field(default=60, ge=1)
+    placer: str = "twilio"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    queue_name: str = "voicebot-dialer"
+    key_prefix: str = "voicebot:dialer:"
+
+    @field_validator("calling_hours")
+    @classmethod
+    def _valid_hours(cls, value: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+        from voicebot.dialer.hours import DEFAULT_KEY, validate_calling_hours
+
+        table = {key if key == DEFAULT_KEY else key.upper(): hours for key, hours in value.items()}
+        table.setdefault(DEFAULT_KEY, cls.model_fields["calling_hours"].default[DEFAULT_KEY])
+        validate_calling_hours(table)
+        return table
+
+    @field_validator("retry")
+    @classmethod
+    def _known_outcomes(cls, value: dict[str, RetryRule]) -> dict[str, RetryRule]:
+        unknown = [o for o in value if o not in RETRYABLE_OUTCOMES]
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not one of {', '.join(RETRYABLE_OUTCOMES)}")
+        # A config that tunes one outcome keeps the defaults for the others.
+        defaults = cls.model_fields["retry"].default
+        return {o: value.get(o, defaults[o]) for o in RETRYABLE_OUTCOMES}
+
+    @field_validator("retry_as")
+    @classmethod
+    def _aliases_known(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [target for target in value.values() if target not in RETRYABLE_OUTCOMES]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not one of {', '.join(RETRYABLE_OUTCOMES)}")
+        return value
 
 
 class WebSettings(Section):
