@@ -105,7 +105,3 @@ _register()
 
 def main() -> None:
     cli(prog_name="voicebot")
-
-
-if __name__ == "__main__":
-    main()

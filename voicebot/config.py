@@ -55,6 +55,7 @@ class ServerSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     public_base_url: str = "http://127.0.0.1:8080"
+    ws_max_message_bytes: int = Field(default=65536, ge=1024)  # larger stream messages: refused
 
     @field_validator("public_base_url")
     @classmethod
@@ -70,6 +71,8 @@ class TwilioSettings(Section):
     from_number: str = "+48000000000"
     api_base_url: str = "https://api.twilio.com"
     validate_signatures: bool = True
+    machine_detection: str = "DetectMessageEnd"  # async AMD waits for the beep before voicemail
+    ring_timeout_s: int = Field(default=30, ge=5, le=600)
 
 
 class SpeechSettings(Section):
@@ -117,6 +120,22 @@ class DialogSettings(Section):
 
 class CallSettings(Section):
     recordings_dir: Path = Path("var/recordings")
+    silence_reprompt_s: float = Field(default=6.0, gt=0)  # merchant silent this long: "/silence"
+    dtmf_timeout_s: float = Field(default=2.0, gt=0)  # keys typed without "#" end after this pause
+    barge_in: bool = True  # merchant words while the bot talks stop the bot
+    end_grace_s: float = Field(default=5.0, ge=0)  # wait for the goodbye's mark at most this long
+    max_call_s: float = Field(default=1200.0, gt=0)  # hard limit on one conversation
+    # Said when a voicemail answers (asynchronous AMD) and for an unknown call, per language.
+    voicemail_text: dict[str, str] = {
+        "pl": "Dzień dobry, tu wirtualny asystent platformy sklepów. Zadzwonimy ponownie"
+        " w sprawie konfiguracji Pani lub Pana sklepu. Do usłyszenia.",
+        "en": "Hello, this is the store platform's virtual assistant. We will call again about"
+        " setting up your store. Goodbye.",
+    }
+    apology_text: dict[str, str] = {
+        "pl": "Przepraszamy, nie możemy teraz połączyć tej rozmowy. Do widzenia.",
+        "en": "Sorry, we cannot connect this call right now. Goodbye.",
+    }
 
 
 class RetryRule(Section):
@@ -148,7 +167,11 @@ class DialerSettings(Section):
         "partial": RetryRule(delays_minutes=[1440], max_attempts=6),
     }
     # Outcomes without a rule of their own follow another outcome's rule.
-    retry_as: dict[str, str] = {"silence": "hung_up", "not_understood": "partial", "error": "failed"}
+    retry_as: dict[str, str] = {
+        "silence": "hung_up",
+        "not_understood": "partial",
+        "error": "failed",
+    }
     callback_default_minutes: int = Field(default=120, ge=1)
     max_calls_per_merchant: int = Field(default=10, ge=1)
     stale_call_minutes: int = Field(default=60, ge=1)
@@ -159,7 +182,9 @@ class DialerSettings(Section):
 
     @field_validator("calling_hours")
     @classmethod
-    def _valid_hours(cls, value: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+    def _valid_hours(
+        cls, value: dict[str, dict[str, list[str]]]
+    ) -> dict[str, dict[str, list[str]]]:
         from voicebot.dialer.hours import DEFAULT_KEY, validate_calling_hours
 
         table = {key if key == DEFAULT_KEY else key.upper(): hours for key, hours in value.items()}

@@ -48,7 +48,9 @@ def merchants_group() -> None:
 
 @merchants_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--region", default="PL", show_default=True, help="Country of numbers written without +.")
+@click.option(
+    "--region", default="PL", show_default=True, help="Country of numbers written without +."
+)
 @pass_app
 def merchants_import(app: AppContext, file: Path, region: str) -> None:
     """Import merchants from a CSV or JSON FILE; re-importing updates by external_id."""

@@ -53,7 +53,9 @@ def read_records(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str
     try:
         content = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise ImportFileError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
     suffix = path.suffix.lower()
     if suffix == ".json":
         return _json_records(path, content)
@@ -80,7 +82,9 @@ def _csv_records(path: Path, content: str) -> tuple[list[tuple[int, dict[str, An
             row["__extra__"] = row.pop(None)
         for key in LIST_FIELDS & row.keys():
             if row[key]:
-                row[key] = [part.strip() for part in row[key].replace("|", ";").split(";") if part.strip()]
+                row[key] = [
+                    part.strip() for part in row[key].replace("|", ";").split(";") if part.strip()
+                ]
         records.append((reader.line_num, row))
     return records, sorted(set(header) - KNOWN_COLUMNS)
 
@@ -93,7 +97,7 @@ def _json_records(path: Path, content: str) -> tuple[list[tuple[int, dict[str, A
     if isinstance(data, dict) and isinstance(data.get("merchants"), list):
         data = data["merchants"]
     if not isinstance(data, list):
-        raise ImportFileError(f"{path}: expected a list of merchants or {{\"merchants\": [...]}}")
+        raise ImportFileError(f'{path}: expected a list of merchants or {{"merchants": [...]}}')
     lines = list(_json_item_lines(content))
     records, extra = [], set()
     for index, item in enumerate(data):
@@ -137,7 +141,8 @@ def import_merchants(db: Database, path: Path, *, default_region: str = "PL") ->
                 data = normalise_merchant(record, default_region=default_region)
                 if data.external_id in seen:
                     raise InvalidMerchant(
-                        f"external_id {data.external_id!r} already appears on line {seen[data.external_id]}"
+                        f"external_id {data.external_id!r} already appears"
+                        f" on line {seen[data.external_id]}"
                     )
                 with session.begin_nested():
                     _, created = upsert_merchant(session, data)

@@ -115,9 +115,8 @@ def normalise_merchant(record: dict[str, Any], *, default_region: str = "PL") ->
         country, FALLBACK_LANGUAGE
     )
     if language not in SUPPORTED_LANGUAGES:
-        raise InvalidMerchant(
-            f"language {language!r} is not supported (one of {', '.join(sorted(SUPPORTED_LANGUAGES))})"
-        )
+        supported = ", ".join(sorted(SUPPORTED_LANGUAGES))
+        raise InvalidMerchant(f"language {language!r} is not supported (one of {supported})")
 
     timezone = _text(record, "timezone") or _timezone_for(number)
     try:
@@ -134,7 +133,9 @@ def normalise_merchant(record: dict[str, Any], *, default_region: str = "PL") ->
         try:
             consent_at = date_parser.isoparse(raw_consent_at)
         except ValueError:
-            raise InvalidMerchant(f"consent_at {raw_consent_at!r} is not an ISO 8601 time") from None
+            raise InvalidMerchant(
+                f"consent_at {raw_consent_at!r} is not an ISO 8601 time"
+            ) from None
         if consent_at.tzinfo is None:
             consent_at = consent_at.replace(tzinfo=ZoneInfo(timezone))
         consent_at = consent_at.astimezone(UTC)
@@ -178,7 +179,13 @@ def upsert_merchant(
         session.add(merchant)
     before = {k: getattr(merchant, k) for k in ("phone", "language", "timezone", "email")}
     for key in (
-        "company_name", "contact_name", "phone", "email", "country", "language", "timezone",
+        "company_name",
+        "contact_name",
+        "phone",
+        "email",
+        "country",
+        "language",
+        "timezone",
     ):
         setattr(merchant, key, getattr(data, key))
     if data.consent_source is not None:

@@ -132,14 +132,22 @@ def accept_proposal(session: Session, merchant_id: int, name: str, *, actor: str
     """Staff take the newest value proposed by a call or the API over their own."""
     config = get_config(session, merchant_id)
     field = next((f for f in config.fields if f.name == name), None) if config else None
-    proposal = next(
-        (h for h in reversed(field.history) if h.source is not FieldSource.STAFF), None
-    ) if field else None
+    proposal = (
+        next((h for h in reversed(field.history) if h.source is not FieldSource.STAFF), None)
+        if field
+        else None
+    )
     if proposal is None:
         raise ConfigStateError(f"field {name!r} has no proposed value to accept")
     return set_field(
-        session, merchant_id, name, proposal.value, source=FieldSource.STAFF, actor=actor,
-        call_id=proposal.call_id, confirmed=True,
+        session,
+        merchant_id,
+        name,
+        proposal.value,
+        source=FieldSource.STAFF,
+        actor=actor,
+        call_id=proposal.call_id,
+        confirmed=True,
     )
 
 
@@ -156,7 +164,9 @@ def _set_status(
     if config is None:
         raise ConfigStateError(f"merchant {merchant_id} has no store configuration yet")
     if config.status not in allowed_from:
-        raise ConfigStateError(f"a {config.status.value} configuration cannot become {status.value}")
+        raise ConfigStateError(
+            f"a {config.status.value} configuration cannot become {status.value}"
+        )
     before = config.status
     config.status = status
     if status in (ConfigStatus.APPROVED, ConfigStatus.REJECTED):
@@ -177,28 +187,46 @@ def _set_status(
 
 def mark_complete(session: Session, merchant_id: int, *, actor: str = "system") -> StoreConfig:
     return _set_status(
-        session, merchant_id, ConfigStatus.COMPLETE, actor=actor,
+        session,
+        merchant_id,
+        ConfigStatus.COMPLETE,
+        actor=actor,
         allowed_from=(ConfigStatus.DRAFT, ConfigStatus.COMPLETE, ConfigStatus.REJECTED),
     )
 
 
-def approve(session: Session, merchant_id: int, *, actor: str, note: str | None = None) -> StoreConfig:
+def approve(
+    session: Session, merchant_id: int, *, actor: str, note: str | None = None
+) -> StoreConfig:
     return _set_status(
-        session, merchant_id, ConfigStatus.APPROVED, actor=actor, note=note,
+        session,
+        merchant_id,
+        ConfigStatus.APPROVED,
+        actor=actor,
+        note=note,
         allowed_from=(ConfigStatus.DRAFT, ConfigStatus.COMPLETE, ConfigStatus.REJECTED),
     )
 
 
-def reject(session: Session, merchant_id: int, *, actor: str, note: str | None = None) -> StoreConfig:
+def reject(
+    session: Session, merchant_id: int, *, actor: str, note: str | None = None
+) -> StoreConfig:
     return _set_status(
-        session, merchant_id, ConfigStatus.REJECTED, actor=actor, note=note,
+        session,
+        merchant_id,
+        ConfigStatus.REJECTED,
+        actor=actor,
+        note=note,
         allowed_from=(ConfigStatus.DRAFT, ConfigStatus.COMPLETE, ConfigStatus.APPROVED),
     )
 
 
 def reopen(session: Session, merchant_id: int, *, actor: str) -> StoreConfig:
     return _set_status(
-        session, merchant_id, ConfigStatus.DRAFT, actor=actor,
+        session,
+        merchant_id,
+        ConfigStatus.DRAFT,
+        actor=actor,
         allowed_from=(ConfigStatus.APPROVED, ConfigStatus.REJECTED, ConfigStatus.COMPLETE),
     )
 

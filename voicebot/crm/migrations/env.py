@@ -1,6 +1,7 @@
 """Alembic environment: runs on the connection handed over by voicebot.crm.db, or on the URL."""
 
 from alembic import context
+
 from voicebot.crm.db import make_engine
 from voicebot.crm.models import Base
 

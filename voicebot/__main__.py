@@ -1,0 +1,5 @@
+"""`python -m voicebot` runs the command line."""
+
+from voicebot.cli import main
+
+main()
