@@ -49,7 +49,9 @@ def resample_array(samples: np.ndarray, src_rate: int, dst_rate: int) -> np.ndar
     return np.clip(np.rint(out), -32768, 32767).astype(np.int16)
 
 
-def frames(data: bytes, frame_bytes: int = FRAME_BYTES_PCM16_8K, *, pad: bool = True) -> Iterator[bytes]:
+def frames(
+    data: bytes, frame_bytes: int = FRAME_BYTES_PCM16_8K, *, pad: bool = True
+) -> Iterator[bytes]:
     """Cut PCM16 audio into equal frames (default 20 ms at 8 kHz, 320 bytes); the last one is
     padded with silence when ``pad``, dropped otherwise."""
     yield from _frames(data, frame_bytes, pad=pad, pad_byte=b"\x00")

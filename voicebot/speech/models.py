@@ -194,7 +194,9 @@ def find_whisper_model(language: str, models_dir: Path, preferred: str = "auto")
         path = path if path.is_absolute() or path.exists() else models_dir / preferred
         return path if is_whisper_model(path) else None
     candidates = [
-        m for m in find_models(models_dir) if m.engine == "whisper" and m.language in (language, "*")
+        m
+        for m in find_models(models_dir)
+        if m.engine == "whisper" and m.language in (language, "*")
     ]
     candidates.sort(key=lambda m: m.language == MULTILINGUAL)
     for model in candidates:

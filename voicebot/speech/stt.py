@@ -106,14 +106,18 @@ class RecognitionStream(ABC):
             events.extend(self._process(frame))
         return events
 
-    def expect(self, vocabulary: list[str] | None, *, endpoint_silence_ms: int | None = None) -> None:
+    def expect(
+        self, vocabulary: list[str] | None, *, endpoint_silence_ms: int | None = None
+    ) -> None:
         """Bias the next answer towards ``vocabulary`` (None: free speech) and set its trailing
         silence (None: the configured default; shorter after a yes/no question)."""
         cleaned = None
         if vocabulary:
             cleaned = sorted({w.strip().lower() for w in vocabulary if w and w.strip()})
         self.vocabulary = cleaned or None
-        self._endpointer.endpoint_silence_ms = endpoint_silence_ms or self.config.endpoint_silence_ms
+        self._endpointer.endpoint_silence_ms = (
+            endpoint_silence_ms or self.config.endpoint_silence_ms
+        )
         self._on_expect(self.vocabulary)
 
     def flush(self) -> list[SpeechEvent]:

@@ -57,7 +57,7 @@ class VoskEngine(RecognizerEngine):
             grammar_json = json.dumps([*grammar, UNKNOWN_WORD], ensure_ascii=False)
             rec = vosk.KaldiRecognizer(self.model, sample_rate, grammar_json)
         rec.SetWords(True)
-        rec.SetPartialWords(True)
+        # No SetPartialWords: it delays partial hypotheses by ~1 s, and barge-in needs them early.
         return rec
 
 
@@ -122,9 +122,7 @@ def _parse(result: dict[str, Any], offset_ms: float) -> _Hypothesis:
         total = sum(weights)
         scored = [(a["text"], w / total) for a, w in zip(alternatives, weights, strict=True)]
         best, best_conf = scored[0]
-        words = [
-            _word(w, best_conf, offset_ms) for w in alternatives[0].get("result", [])
-        ]
+        words = [_word(w, best_conf, offset_ms) for w in alternatives[0].get("result", [])]
         return _Hypothesis(best, best_conf, words, [(t, c) for t, c in scored if t])
     words = [_word(w, w.get("conf", 1.0), offset_ms) for w in result.get("result", [])]
     text = result.get("text", "")
