@@ -98,6 +98,10 @@ def _register() -> None:
     cli.add_command(db_group)
     cli.add_command(merchants_group)
     # -- more areas register below this line --
+    from voicebot.speech.commands import models_group, tts_group
+
+    cli.add_command(models_group)
+    cli.add_command(tts_group)
 
 
 _register()

