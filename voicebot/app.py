@@ -34,4 +34,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     # One line per area; each package exposes `register(app)`.
     # -- more areas register below this line --
+    import voicebot.telephony
+
+    voicebot.telephony.register(app)
     pass

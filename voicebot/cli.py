@@ -102,6 +102,10 @@ def _register() -> None:
 
     cli.add_command(models_group)
     cli.add_command(tts_group)
+    from voicebot.telephony.commands import call_command, serve_command
+
+    cli.add_command(serve_command)
+    cli.add_command(call_command)
 
 
 _register()

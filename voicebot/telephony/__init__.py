@@ -1,0 +1,12 @@
+"""The Twilio edge: TwiML webhooks, the Media Streams protocol, status and answering-machine
+callbacks, signature checks and the REST client."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from voicebot.telephony.webhooks import register as register_webhooks
+
+    register_webhooks(app)
