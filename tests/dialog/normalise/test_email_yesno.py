@@ -1,0 +1,107 @@
+"""E-mail addresses, domains and yes/no as spoken."""
+
+import pytest
+
+from voicebot.dialog.normalise import parse_domain, parse_email, parse_yes_no, spell_address
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "address"),
+    [
+        ("jan kropka kowalski małpa gmail kropka com", "pl", "jan.kowalski@gmail.com"),
+        ("mój adres to jan kropka kowalski małpa gmail kropka com", "pl", "jan.kowalski@gmail.com"),
+        ("anna myślnik nowak małpa wp kropka pl", "pl", "anna-nowak@wp.pl"),
+        ("jan podkreślnik nowak małpka onet kropka pl", "pl", "jan_nowak@onet.pl"),
+        ("biuro małpa moda plus kropka pl", "pl", "biuro@modaplus.pl"),
+        ("sklep dwadzieścia cztery małpa onet pl", "pl", "sklep24@onet.pl"),
+        ("jan małpa gmail kropka com proszę", "pl", "jan@gmail.com"),
+        ("jan.kowalski@gmail.com", "pl", "jan.kowalski@gmail.com"),
+        ("my email is john underscore smith at outlook dot com", "en", "john_smith@outlook.com"),
+        ("it is sales dash team at my shop dot co dot uk", "en", "sales-team@myshop.co.uk"),
+        ("mary seven at yahoo dot com", "en", "mary7@yahoo.com"),
+    ],
+)
+def test_emails(text: str, lang: str, address: str) -> None:
+    assert parse_email(text, lang) == address
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"), [("nie mam maila", "pl"), ("jan kowalski", "pl"), ("at the shop", "en")]
+)
+def test_not_an_email(text: str, lang: str) -> None:
+    assert parse_email(text, lang) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "domain"),
+    [
+        ("moda plus kropka pl", "pl", "modaplus.pl"),
+        ("nasza domena to moda plus kropka pl", "pl", "modaplus.pl"),
+        ("www kropka sklep kropka pl", "pl", "sklep.pl"),
+        ("buty myślnik online kropka com kropka pl", "pl", "buty-online.com.pl"),
+        ("our domain is best shoes dot com", "en", "bestshoes.com"),
+        ("modaplus.pl", "pl", "modaplus.pl"),
+    ],
+)
+def test_domains(text: str, lang: str, domain: str) -> None:
+    assert parse_domain(text, lang) == domain
+
+
+def test_spelling_back() -> None:
+    assert spell_address("jan.kowalski7@gmail.com", "pl") == (
+        "jan kropka kowalski siedem małpa gmail kropka com"
+    )
+    assert spell_address("john_smith@outlook.com", "en") == (
+        "john underscore smith at outlook dot com"
+    )
+    assert spell_address("moda-plus.pl", "pl") == "moda myślnik plus kropka pl"
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("tak", True),
+        ("no pewnie", True),
+        ("jasne", True),
+        ("oczywiście", True),
+        ("zgadza się", True),
+        ("no", True),
+        ("mhm", True),
+        ("może być", True),
+        ("nie", False),
+        ("nie bardzo", False),
+        ("raczej nie", False),
+        ("nie teraz", False),
+        ("niestety nie", False),
+        ("nie zgadza się", False),
+        ("absolutnie nie", False),
+        ("hmm", None),
+        ("sklep z butami", None),
+    ],
+)
+def test_polish_yes_no(text: str, answer: bool | None) -> None:
+    assert parse_yes_no(text, "pl") is answer
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("yes", True),
+        ("yeah sure", True),
+        ("yep", True),
+        ("of course", True),
+        ("that's right", True),
+        ("sounds good", True),
+        ("sure thing", True),
+        ("no", False),
+        ("nope", False),
+        ("not really", False),
+        ("no thanks", False),
+        ("that's wrong", False),
+        ("not now", False),
+        ("hmm", None),
+        ("shoes", None),
+    ],
+)
+def test_english_yes_no(text: str, answer: bool | None) -> None:
+    assert parse_yes_no(text, "en") is answer

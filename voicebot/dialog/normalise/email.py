@@ -1,0 +1,132 @@
+"""E-mail addresses and domains as spoken: "jan kropka kowalski małpa gmail kropka com"
+-> jan.kowalski@gmail.com, "moda plus kropka pl" -> modaplus.pl. Also the way back:
+spelling an address as words for reading it back."""
+
+from __future__ import annotations
+
+import re
+
+from .languages import Language, language
+from .numbers import find_numbers
+
+_EMAIL = re.compile(
+    r"^[a-z0-9](?:[a-z0-9._%+-]*[a-z0-9])?@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$"
+)
+_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
+_WRITTEN_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+_WRITTEN_DOMAIN = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b")
+# Top-level domains a recogniser returns as a separate word with no "dot" before it.
+_BARE_TLDS = {"com", "pl", "eu", "net", "org", "de", "cz", "uk", "io", "info", "shop", "store"}
+_TOKEN = re.compile(r"[^\W_]+|[@._-]")
+
+
+def is_valid_email(address: str) -> bool:
+    return bool(_EMAIL.match(address))
+
+
+def is_valid_domain(domain: str) -> bool:
+    return bool(_DOMAIN.match(domain))
+
+
+def _symbol(token: str, rules: Language) -> str | None:
+    for key, symbol in (("at", "@"), ("dot", "."), ("underscore", "_"), ("dash", "-")):
+        if token in rules.email_words(key):
+            return symbol
+    return None
+
+
+def _to_pieces(text: str, lang: str) -> list[str]:
+    """Each token as a symbol, a run of digits (number words become digits) or a word."""
+    rules = language(lang)
+    tokens = _TOKEN.findall(text.lower())
+    numbers = {span.start: span for span in find_numbers(tokens, lang)}
+    pieces: list[str] = []
+    i = 0
+    while i < len(tokens):
+        span = numbers.get(i)
+        if span is not None and not tokens[i][0].isdigit():
+            pieces.append(span.digits)
+            i = span.end
+            continue
+        symbol = _symbol(tokens[i], rules)
+        pieces.append(symbol if symbol is not None else tokens[i])
+        i += 1
+    return pieces
+
+
+def _trim_fillers(pieces: list[str], fillers: frozenset[str], from_left: bool) -> list[str]:
+    """Drop introduction words ("mój adres to") at the outer edge of an address."""
+    items = list(pieces) if from_left else list(reversed(pieces))
+    while items and (items[0] in fillers or items[0] in "._-"):
+        items.pop(0)
+    return items if from_left else list(reversed(items))
+
+
+def _glue_domain(pieces: list[str]) -> str:
+    """Join the pieces of a domain, adding the dot a recogniser left out before a TLD."""
+    if len(pieces) >= 2 and "." not in pieces and pieces[-1] in _BARE_TLDS:
+        pieces = [*pieces[:-1], ".", pieces[-1]]
+    return "".join(pieces)
+
+
+def parse_email(text: str, lang: str) -> str | None:
+    """The e-mail address in the utterance, or None when none can be built."""
+    written = _WRITTEN_EMAIL.search(text.lower())
+    if written and is_valid_email(written.group(0)):
+        return written.group(0)
+    rules = language(lang)
+    fillers = rules.email_words("fillers")
+    pieces = _to_pieces(text, lang)
+    if "@" not in pieces:
+        return None
+    at = pieces.index("@")
+    local = _cut_at_filler(list(reversed(pieces[:at])), fillers)[::-1]
+    # intro words come before the address; after the @ only trailing words ("proszę") go
+    domain = _trim_fillers(pieces[at + 1 :], fillers, from_left=False)
+    address = "".join(local) + "@" + _glue_domain(domain)
+    return address if is_valid_email(address) else None
+
+
+def _cut_at_filler(pieces: list[str], fillers: frozenset[str]) -> list[str]:
+    """Pieces up to the first filler word (reading away from the @)."""
+    out: list[str] = []
+    for piece in pieces:
+        if piece in fillers:
+            break
+        out.append(piece)
+    return out
+
+
+def parse_domain(text: str, lang: str) -> str | None:
+    """The domain name in the utterance ("moda plus kropka pl" -> modaplus.pl), or None."""
+    written = _WRITTEN_DOMAIN.search(text.lower())
+    if written and is_valid_domain(written.group(0)):
+        return written.group(0).removeprefix("www.")
+    rules = language(lang)
+    fillers = rules.email_words("fillers")
+    pieces = [p for p in _to_pieces(text, lang) if p not in fillers]
+    domain = _glue_domain(_trim_fillers(pieces, frozenset(), from_left=True))
+    domain = domain.removeprefix("www.").strip(".-")
+    return domain if is_valid_domain(domain) else None
+
+
+def spell_address(address: str, lang: str) -> str:
+    """An e-mail address or domain as words to be spoken: symbols named, digits one by one."""
+    rules = language(lang)
+    speak = rules.email["speak"]
+    digit_names = _digit_names(lang)
+    names = {"@": speak["at"], ".": speak["dot"], "_": speak["underscore"], "-": speak["dash"]}
+    words: list[str] = []
+    for part in re.findall(r"[a-z]+|\d|[@._-]", address.lower()):
+        if part in names:
+            words.append(names[part])
+        elif part.isdigit():
+            words.append(digit_names[int(part)])
+        else:
+            words.append(part)
+    return " ".join(words)
+
+
+def _digit_names(lang: str) -> list[str]:
+    units = language(lang).raw["numbers"]["units"]
+    return [str(units[d][0]) for d in range(10)]

@@ -1,0 +1,62 @@
+"""Company tax numbers: Polish NIP with its checksum, and the VAT/tax formats of other
+countries (through python-stdnum) for merchants based abroad."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stdnum.exceptions import ValidationError
+from stdnum.util import get_cc_module
+
+from .digits import parse_digit_string, split_prefix
+
+NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
+
+
+@dataclass(frozen=True)
+class TaxIdCheck:
+    valid: bool
+    value: str  # compact form, with the country prefix for non-Polish numbers
+    country: str
+    reason: str = ""  # why it is invalid: "length", "checksum", "format", "unsupported"
+
+
+def nip_checksum_ok(nip: str) -> bool:
+    """The Polish NIP rule: weighted sum of the first nine digits mod 11 equals the tenth."""
+    if len(nip) != 10 or not nip.isdigit():
+        return False
+    check = sum(int(d) * w for d, w in zip(nip, NIP_WEIGHTS, strict=False)) % 11
+    return check != 10 and check == int(nip[9])
+
+
+def check_tax_id(raw: str, country: str = "PL") -> TaxIdCheck:
+    """Validate a tax number written or already normalised to digits (and letters)."""
+    prefix, rest = split_prefix(raw)
+    country = (prefix if prefix and prefix != country.upper() else country).upper()
+    compact = "".join(ch for ch in rest.upper() if ch.isalnum())
+    if country == "PL":
+        if len(compact) != 10 or not compact.isdigit():
+            return TaxIdCheck(False, compact, country, "length")
+        ok = nip_checksum_ok(compact)
+        return TaxIdCheck(ok, compact, country, "" if ok else "checksum")
+    module = get_cc_module(country.lower(), "vat")
+    if module is None:
+        return TaxIdCheck(False, compact, country, "unsupported")
+    try:
+        value = module.validate(compact)
+    except ValidationError as exc:
+        reason = type(exc).__name__.removeprefix("Invalid").lower() or "format"
+        return TaxIdCheck(False, compact, country, reason)
+    return TaxIdCheck(True, f"{country}{value}", country)
+
+
+def parse_tax_id(text: str, lang: str, country: str = "PL") -> TaxIdCheck | None:
+    """A tax number as spoken ("pięćset dwadzieścia sześć zero zero ..."), checked for the
+    merchant's country. None when no digits were said."""
+    prefix, rest = split_prefix(text)
+    if prefix and prefix.lower() in {"na", "to", "my", "is", "it", "no", "ok"}:
+        prefix, rest = "", text  # a short word, not a country code
+    digits = parse_digit_string(rest, lang, min_digits=5)
+    if digits is None:
+        return None
+    return check_tax_id(f"{prefix} {digits}" if prefix else digits, country)
