@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,43 @@ def staff(db: Database) -> None:
 @pytest.fixture
 def recorded_call(db: Database, recordings_dir: Path) -> FixtureCall:
     return build_call(db, recordings_dir)
+
+
+def with_overrides(settings: Settings, **sections: dict) -> Settings:
+    """A copy of the settings with some keys of some sections changed."""
+    changed = {
+        name: getattr(settings, name).model_copy(update=values) for name, values in sections.items()
+    }
+    return settings.model_copy(update=changed)
+
+
+@pytest.fixture
+def web_settings(settings: Settings) -> Settings:
+    # Plain http on loopback in tests, so the session cookie cannot be Secure here.
+    return with_overrides(settings, web={"session_cookie_secure": False, "login_max_failures": 3})
+
+
+@pytest.fixture
+def app(web_settings: Settings, db: Database, staff: None):
+    from voicebot.app import create_app
+
+    application = create_app(web_settings, db)
+    application.config["TESTING"] = True
+    return application
+
+
+CSRF_PATTERN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF_PATTERN.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def login(client, email: str, password: str):
+    page = client.get("/review/login")
+    return client.post(
+        "/review/login",
+        data={"email": email, "password": password, "csrf_token": csrf_token(page.text)},
+    )

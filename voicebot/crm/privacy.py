@@ -123,7 +123,15 @@ def erase_merchant(
 
     report = ErasureReport(merchant_id, len(call_ids), turns, recordings, events_redacted, payloads)
     record_event(
-        session, "merchant.erased", actor=actor, merchant_id=merchant_id, **report.as_dict()
+        session,
+        "merchant.erased",
+        actor=actor,
+        merchant_id=merchant_id,
+        calls=report.calls,
+        turns_deleted=report.turns_deleted,
+        recordings_deleted=report.recordings_deleted,
+        events_redacted=report.events_redacted,
+        webhook_payloads_redacted=report.webhook_payloads_redacted,
     )
     return report
 

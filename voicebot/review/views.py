@@ -1,0 +1,458 @@
+"""The review pages. Thin: parse the request, check the login, call voicebot.crm, render."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from voicebot.config import Settings
+from voicebot.crm.db import Database
+from voicebot.crm.models import CallOutcome, CallStatus, ConfigStatus, FieldSource, Merchant, utcnow
+from voicebot.crm.privacy import ErasureError, erase_merchant, recording_file
+from voicebot.crm.review import (
+    CALL_SORTS,
+    CallFilter,
+    dashboard,
+    get_call_detail,
+    get_merchant_detail,
+    list_calls,
+    list_merchants_page,
+    mark_calls_reviewed,
+    request_human_callback,
+)
+from voicebot.crm.staff import check_login
+from voicebot.crm.store_configs import (
+    ConfigStateError,
+    accept_proposal,
+    approve,
+    get_config,
+    reject,
+    reopen,
+    set_field,
+)
+from voicebot.crm.webhooks import CONFIG_APPROVED, approval_payload, enqueue
+from voicebot.review.auth import actor, admin_required, load_staff, login_required
+
+bp = Blueprint(
+    "review",
+    __name__,
+    url_prefix="/review",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+csrf = CSRFProtect()
+E = TypeVar("E", bound=enum.Enum)
+
+
+def init_app(app: Flask) -> None:
+    # CSRF is checked on the review blueprint only: Twilio webhooks and the token API are
+    # not cookie-authenticated, so they have no CSRF exposure and no token to send.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=8))
+    csrf.init_app(app)
+
+
+def _settings() -> Settings:
+    return current_app.config["VOICEBOT_SETTINGS"]
+
+
+def _db() -> Database:
+    return current_app.config["VOICEBOT_DB"]
+
+
+@bp.before_request
+def _before() -> None:
+    csrf.protect()
+    load_staff()
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(error: CSRFError) -> Any:
+    return render_template(
+        "review/error.html", title="Form expired", message=error.description
+    ), 400
+
+
+@bp.app_template_filter("when")
+def _when(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(ZoneInfo(_settings().web.display_timezone)).strftime(fmt)
+
+
+@bp.app_template_filter("duration")
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+@bp.app_template_filter("show_value")
+def _show_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+@bp.context_processor
+def _context() -> dict[str, Any]:
+    return {"staff": g.get("staff"), "low_confidence": _settings().web.low_confidence}
+
+
+def _safe_next(default: str) -> str:
+    target = request.values.get("next") or ""
+    # Only paths inside the review UI, so the login page cannot redirect elsewhere.
+    return target if target.startswith("/review") and "//" not in target else default
+
+
+# -- login ---------------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "POST":
+        web = _settings().web
+        with _db().session() as s:
+            attempt = check_login(
+                s,
+                request.form.get("email", ""),
+                request.form.get("password", ""),
+                max_failures=web.login_max_failures,
+                lockout=timedelta(minutes=web.login_lockout_minutes),
+            )
+            user = attempt.user
+            identity = (user.id, user.email) if user else None
+        if identity is None:
+            flash(attempt.error or "login failed", "error")
+            return render_template("review/login.html", email=request.form.get("email", "")), 401
+        session.clear()  # a fresh session on login: no fixation
+        session.permanent = True
+        session["staff_id"], session["staff_email"] = identity
+        return redirect(_safe_next(url_for("review.dashboard_page")))
+    if g.staff is not None:
+        return redirect(url_for("review.dashboard_page"))
+    return render_template("review/login.html", email="")
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("review.login"))
+
+
+# -- dashboard -----------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def dashboard_page() -> Any:
+    tz = ZoneInfo(_settings().web.display_timezone)
+    with _db().session() as s:
+        board = dashboard(s, today=utcnow().astimezone(tz).date(), days=14)
+    peak = max([d.calls for d in board.days] + [1])
+    return render_template("review/dashboard.html", board=board, peak=peak)
+
+
+# -- calls ---------------------------------------------------------------------------------
+
+
+def _enum_arg(kind: type[E], name: str) -> E | None:
+    raw = request.args.get(name) or None
+    if raw is None:
+        return None
+    try:
+        return kind(raw)
+    except ValueError:
+        flash(f"Unknown {name} {raw!r} ignored.", "error")
+        return None
+
+
+def _date_arg(name: str) -> date | None:
+    raw = request.args.get(name) or None
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        flash(f"{name.replace('_', ' ')} {raw!r} is not a date (YYYY-MM-DD); ignored.", "error")
+        return None
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+
+
+@bp.get("/calls")
+@login_required
+def calls_page() -> Any:
+    review = request.args.get("review", "")
+    sort = request.args.get("sort", "started")
+    flt = CallFilter(
+        status=_enum_arg(CallStatus, "status"),
+        outcome=_enum_arg(CallOutcome, "outcome"),
+        language=request.args.get("language") or None,
+        date_from=_date_arg("date_from"),
+        date_to=_date_arg("date_to"),
+        needs_review={"yes": True, "no": False}.get(review),
+        search=request.args.get("q") or None,
+        sort=sort if sort in CALL_SORTS else "started",
+        descending=request.args.get("dir", "desc") != "asc",
+    )
+    with _db().session() as s:
+        page = list_calls(s, flt, page=_page_arg(), page_size=_settings().web.page_size)
+    return render_template(
+        "review/calls.html",
+        page=page,
+        flt=flt,
+        args=request.args,
+        statuses=list(CallStatus),
+        outcomes=list(CallOutcome),
+        languages=_settings().dialog.languages,
+    )
+
+
+@bp.get("/calls/<int:call_id>")
+@login_required
+def call_page(call_id: int) -> Any:
+    with _db().session() as s:
+        detail = get_call_detail(s, call_id)
+        if detail is None:
+            abort(404)
+        proposals = _proposals(detail.config)
+    return render_template("review/call.html", d=detail, proposals=proposals)
+
+
+def _proposals(config: Any) -> dict[str, Any]:
+    """Values a call or the API proposed after staff set the field (kept, not applied)."""
+    found: dict[str, Any] = {}
+    for f in config.fields if config else []:
+        if f.source is FieldSource.STAFF and f.history:
+            newest = f.history[-1]
+            if newest.source is not FieldSource.STAFF:
+                found[f.name] = newest
+    return found
+
+
+@bp.get("/calls/<int:call_id>/recording")
+@login_required
+def call_recording(call_id: int) -> Any:
+    with _db().session() as s:
+        detail = get_call_detail(s, call_id)
+        path = detail.call.recording_path if detail else None
+    if not path:
+        abort(404)
+    file = recording_file(path, _settings().call.recordings_dir)
+    if not file.is_file():
+        abort(404)
+    # conditional=True answers Range requests with 206, which the audio element needs to seek.
+    return send_file(file.resolve(), mimetype="audio/wav", conditional=True, max_age=0)
+
+
+# -- configuration changes -----------------------------------------------------------------
+
+
+def _parse_edit(old: Any, text: str) -> Any:
+    text = text.strip()
+    if text == "":
+        return None
+    if isinstance(old, list):
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if isinstance(old, bool):
+        return text.lower() in {"yes", "true", "1", "tak"}
+    if isinstance(old, int):
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    return text
+
+
+def _back(merchant_id: int) -> Any:
+    return redirect(_safe_next(url_for("review.merchant_page", merchant_id=merchant_id)))
+
+
+@bp.post("/merchants/<int:merchant_id>/fields/<name>")
+@login_required
+def edit_field(merchant_id: int, name: str) -> Any:
+    with _db().session() as s:
+        config = get_config(s, merchant_id)
+        field = next((f for f in config.fields if f.name == name), None) if config else None
+        if field is None:
+            abort(404)
+        if config.status is ConfigStatus.APPROVED:
+            flash("This configuration is approved; reopen it before editing.", "error")
+            return _back(merchant_id)
+        value = _parse_edit(field.value, request.form.get("value", ""))
+        update = set_field(
+            s, merchant_id, name, value, source=FieldSource.STAFF, actor=actor(), confirmed=True
+        )
+    flash(f"{name.replace('_', ' ').capitalize()} set to “{_show_value(update.after)}”.", "ok")
+    return _back(merchant_id)
+
+
+@bp.post("/merchants/<int:merchant_id>/fields/<name>/accept")
+@login_required
+def accept_field(merchant_id: int, name: str) -> Any:
+    try:
+        with _db().session() as s:
+            update = accept_proposal(s, merchant_id, name, actor=actor())
+        flash(f"Accepted the proposed {name}: “{_show_value(update.after)}”.", "ok")
+    except ConfigStateError as exc:
+        flash(str(exc), "error")
+    return _back(merchant_id)
+
+
+@bp.post("/merchants/<int:merchant_id>/approve")
+@login_required
+def approve_config(merchant_id: int) -> Any:
+    urls = _settings().api.webhook_urls
+    try:
+        with _db().session() as s:
+            config = approve(s, merchant_id, actor=actor(), note=request.form.get("note") or None)
+            mark_calls_reviewed(s, merchant_id)
+            if urls:
+                merchant = s.get(Merchant, merchant_id)
+                enqueue(s, CONFIG_APPROVED, approval_payload(config, merchant), urls)
+    except ConfigStateError as exc:
+        flash(str(exc), "error")
+        return _back(merchant_id)
+    if urls:
+        from voicebot.api.webhooks import WebhookSender
+
+        WebhookSender(_db(), _settings()).start_background()
+    flash("Configuration approved.", "ok")
+    return _back(merchant_id)
+
+
+@bp.post("/merchants/<int:merchant_id>/reject")
+@login_required
+def reject_config(merchant_id: int) -> Any:
+    try:
+        with _db().session() as s:
+            reject(s, merchant_id, actor=actor(), note=request.form.get("note") or None)
+            mark_calls_reviewed(s, merchant_id)
+        flash("Configuration rejected.", "ok")
+    except ConfigStateError as exc:
+        flash(str(exc), "error")
+    return _back(merchant_id)
+
+
+@bp.post("/merchants/<int:merchant_id>/reopen")
+@admin_required
+def reopen_config(merchant_id: int) -> Any:
+    try:
+        with _db().session() as s:
+            reopen(s, merchant_id, actor=actor())
+        flash("Configuration reopened for editing.", "ok")
+    except ConfigStateError as exc:
+        flash(str(exc), "error")
+    return _back(merchant_id)
+
+
+@bp.post("/merchants/<int:merchant_id>/callback")
+@login_required
+def human_callback(merchant_id: int) -> Any:
+    call_id = request.form.get("call_id", "")
+    try:
+        with _db().session() as s:
+            request_human_callback(
+                s,
+                merchant_id,
+                actor=actor(),
+                note=request.form.get("note") or None,
+                call_id=int(call_id) if call_id.isdigit() else None,
+            )
+        flash("A person will call this merchant back.", "ok")
+    except LookupError:
+        abort(404)
+    return _back(merchant_id)
+
+
+# -- merchants -----------------------------------------------------------------------------
+
+
+@bp.get("/merchants")
+@login_required
+def merchants_page() -> Any:
+    opted = request.args.get("opted_out", "")
+    with _db().session() as s:
+        page = list_merchants_page(
+            s,
+            search=request.args.get("q") or None,
+            opted_out={"yes": True, "no": False}.get(opted),
+            page=_page_arg(),
+            page_size=_settings().web.page_size,
+        )
+    return render_template("review/merchants.html", page=page, args=request.args)
+
+
+@bp.get("/merchants/<int:merchant_id>")
+@login_required
+def merchant_page(merchant_id: int) -> Any:
+    with _db().session() as s:
+        detail = get_merchant_detail(s, merchant_id)
+        if detail is None:
+            abort(404)
+    return render_template("review/merchant.html", d=detail)
+
+
+@bp.post("/merchants/<int:merchant_id>/erase")
+@admin_required
+def erase(merchant_id: int) -> Any:
+    if request.form.get("confirm") != "ERASE":
+        flash("Type ERASE to confirm the erasure.", "error")
+        return _back(merchant_id)
+    try:
+        with _db().session() as s:
+            report = erase_merchant(
+                s, merchant_id, actor=actor(), recordings_dir=_settings().call.recordings_dir
+            )
+        flash(
+            f"Erased: {report.calls} calls, {report.recordings_deleted} recordings,"
+            f" {report.turns_deleted} transcript turns.",
+            "ok",
+        )
+    except ErasureError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("review.merchant_page", merchant_id=merchant_id))
+
+
+def page_url(page: int) -> str:
+    args = {**request.args.to_dict(), "page": page}
+    return url_for(request.endpoint or "review.calls_page", **(request.view_args or {}), **args)
+
+
+def sort_url(column: str) -> str:
+    args = request.args.to_dict()
+    same = args.get("sort", "started") == column
+    args.update(sort=column, dir="asc" if same and args.get("dir", "desc") == "desc" else "desc")
+    args.pop("page", None)
+    return url_for("review.calls_page", **args)
+
+
+bp.add_app_template_global(page_url)
+bp.add_app_template_global(sort_url)
