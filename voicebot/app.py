@@ -37,4 +37,7 @@ def _register_blueprints(app: Flask) -> None:
     import voicebot.telephony
 
     voicebot.telephony.register(app)
+    import voicebot.review
+
+    voicebot.review.register(app)
     pass
