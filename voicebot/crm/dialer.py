@@ -10,6 +10,8 @@ keeps ``max_concurrent_calls`` exact across machines. SQLite serialises writers 
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -43,6 +45,8 @@ CALLABLE_STATUSES = (MerchantStatus.NEW, MerchantStatus.SCHEDULED, MerchantStatu
 # Any constant shared by all dialers; "voicebot" in ASCII, so it is recognisable in pg_locks.
 CLAIM_LOCK_KEY = 0x766F696365626F74
 ACTOR = "dialer"
+# Which dialer process claimed a call, for the audit log.
+CLAIMER = f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,7 @@ def _claim(session: Session, merchant: Merchant, now: datetime) -> ClaimedCall:
         call_id=call.id,
         attempt=merchant.attempts,
         at=now.isoformat(),
+        by=CLAIMER,
     )
     return ClaimedCall(
         call_id=call.id,
@@ -206,7 +211,7 @@ def claim_still_valid(
     if call is None:
         return "call no longer exists"
     merchant = call.merchant
-    reason = skip_reason(merchant, on_dnc_list=_on_dnc_list(session, merchant), on_call=False)
+    reason = refusal_reason(merchant, on_dnc_list=_on_dnc_list(session, merchant))
     if reason is None and merchant.status is not MerchantStatus.IN_PROGRESS:
         reason = f"merchant is {merchant.status.value}"
     if reason is None and not is_allowed(now, merchant.timezone, merchant.country, settings):
@@ -289,7 +294,7 @@ def schedule_after_call(
     outcome = effective_outcome(call)
     if call.ended_at is None:
         call.ended_at = now
-    if _already_scheduled(session, call):
+    if _already_decided(session, call, outcome):
         return NextStep(merchant.status, merchant.next_call_at, "already scheduled")
     if merchant.erased_at is not None or merchant.status is MerchantStatus.ERASED:
         return NextStep(MerchantStatus.ERASED, None, "merchant erased")
@@ -324,13 +329,23 @@ def schedule_after_call(
     return step
 
 
-def _already_scheduled(session: Session, call: Call) -> bool:
-    # A repeated or late status callback for the same call: the first decision stands.
-    return bool(
-        session.scalar(
-            select(exists().where(Event.call_id == call.id, Event.kind == "dialer.scheduled"))
-        )
+def _already_decided(session: Session, call: Call, outcome: CallOutcome) -> bool:
+    """A repeated or late report for the same call changes nothing. Only a better outcome
+    (the conversation's own, after a status callback's guess) may decide again, and only
+    while no newer call to the merchant exists."""
+    previous = session.scalars(
+        select(Event)
+        .where(Event.call_id == call.id, Event.kind == "dialer.scheduled")
+        .order_by(Event.id.desc())
+    ).first()
+    if previous is None:
+        return False
+    if previous.data.get("outcome") == outcome.value:
+        return True
+    newer = session.scalar(
+        select(exists().where(Call.merchant_id == call.merchant_id, Call.id > call.id))
     )
+    return bool(newer)
 
 
 def _on_dnc_list(session: Session, merchant: Merchant) -> bool:
@@ -371,8 +386,8 @@ def release_stale_calls(session: Session, now: datetime, settings: Settings) -> 
     return len(stale)
 
 
-def skip_reason(merchant: Merchant, *, on_dnc_list: bool, on_call: bool) -> str | None:
-    """Why the dialer will not call this merchant at all (None: it may, when due)."""
+def refusal_reason(merchant: Merchant, *, on_dnc_list: bool) -> str | None:
+    """Why this merchant may never be called by the bot (None: nothing forbids it)."""
     if merchant.erased_at is not None or merchant.status is MerchantStatus.ERASED:
         return "erased"
     if merchant.opted_out or merchant.status is MerchantStatus.OPTED_OUT:
@@ -383,6 +398,14 @@ def skip_reason(merchant: Merchant, *, on_dnc_list: bool, on_call: bool) -> str 
         return "no consent on record for automated calls"
     if not merchant.phone:
         return "no phone number"
+    return None
+
+
+def skip_reason(merchant: Merchant, *, on_dnc_list: bool, on_call: bool) -> str | None:
+    """Why the dialer will not call this merchant now or later (None: it will, when due)."""
+    refusal = refusal_reason(merchant, on_dnc_list=on_dnc_list)
+    if refusal is not None:
+        return refusal
     if on_call or merchant.status is MerchantStatus.IN_PROGRESS:
         return "already on a call"
     if merchant.status is MerchantStatus.ONBOARDED:
