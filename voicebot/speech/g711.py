@@ -29,9 +29,11 @@ def _build_encode_table() -> np.ndarray:
     negative = value < 0
     value = np.minimum(np.abs(value), _CLIP) + (_BIAS >> 2)
     segment = np.zeros_like(value)
-    for bound in (0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF):
+    for bound in (0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF):
         segment += value > bound
     code = (segment << 4) | ((value >> (segment + 1)) & 0x0F)
+    # Past the last segment (only the clipped maximum gets there) the code is the top one.
+    code = np.where(segment >= 8, 0x7F, code)
     mask = np.where(negative, 0x7F, 0xFF)
     return (code ^ mask).astype(np.uint8)
 
@@ -42,9 +44,9 @@ PCM16_TO_ULAW = _build_encode_table()
 
 def ulaw_encode(pcm16: bytes | np.ndarray) -> bytes:
     """16-bit little-endian signed PCM (bytes or int16 array) -> mu-law bytes."""
-    samples = np.frombuffer(pcm16, dtype="<i2") if isinstance(pcm16, bytes | bytearray) else pcm16
     if isinstance(pcm16, bytes | bytearray) and len(pcm16) % 2:
         raise ValueError(f"PCM16 data must have an even number of bytes, got {len(pcm16)}")
+    samples = np.frombuffer(pcm16, dtype="<i2") if isinstance(pcm16, bytes | bytearray) else pcm16
     return PCM16_TO_ULAW[np.asarray(samples, dtype=np.int16).view(np.uint16)].tobytes()
 
 

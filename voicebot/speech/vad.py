@@ -1,9 +1,9 @@
 """Voice activity and endpointing for phone audio: the contract every engine follows.
 
 A frame is *voiced* when WebRTC's VAD says speech AND its energy stands ``noise_margin_db``
-above an adaptive noise floor. The second test is what keeps steady line hiss or hum (which
-WebRTC's VAD often calls speech) from opening an utterance; the floor follows the quietest
-recent frames quickly and rises only slowly, so speech itself does not drag it up.
+above an adaptive noise floor (the quietest frame of the last 2 s). The second test is what
+keeps steady line hiss or hum (which WebRTC's VAD often calls speech) from opening an
+utterance.
 
 An utterance starts when ``min_speech_ms`` of voiced frames fall within the last
 ``start_window_ms`` (a single click does not start one) and ends at the first of:
@@ -55,18 +55,19 @@ class FrameDecision:
 
 
 class NoiseFloor:
-    """Tracks the background level in dBFS: down fast, up slowly."""
+    """The background level in dBFS: the quietest frame of the last ``window_frames``
+    (minimum statistics). Steady noise is learnt within the window; speech always has
+    quieter gaps between syllables, so it does not raise the floor much."""
 
-    def __init__(self, initial_db: float = -60.0) -> None:
-        self.level_db = initial_db
+    def __init__(self, window_frames: int = 100) -> None:
+        self._levels: deque[float] = deque(maxlen=window_frames)
+
+    @property
+    def level_db(self) -> float:
+        return min(self._levels) if self._levels else -90.0
 
     def update(self, frame_db: float) -> None:
-        if frame_db < self.level_db:
-            self.level_db += 0.3 * (frame_db - self.level_db)
-        else:
-            # ~10 s time constant at 20 ms frames: a new steady hiss is learnt within seconds,
-            # while one utterance moves the floor only a little.
-            self.level_db += 0.002 * (frame_db - self.level_db)
+        self._levels.append(frame_db)
 
 
 def frame_level_db(pcm16: bytes) -> float:
@@ -90,9 +91,9 @@ class VoiceActivityDetector:
 
     def is_voiced(self, frame: bytes) -> bool:
         level = frame_level_db(frame)
+        self.noise.update(level)  # before the test: the first frames of a call judge themselves
         speechlike = self._vad.is_speech(frame, self.sample_rate)
         loud_enough = level > max(self.noise.level_db + self.margin_db, self.MIN_LEVEL_DB)
-        self.noise.update(level)
         return speechlike and loud_enough
 
 
