@@ -106,6 +106,9 @@ def _register() -> None:
 
     cli.add_command(serve_command)
     cli.add_command(call_command)
+    from voicebot.simulator.commands import simulate_command
+
+    cli.add_command(simulate_command)
     from voicebot.dialer.commands import dialer_group
 
     cli.add_command(dialer_group)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,19 @@ log = logging.getLogger(__name__)
 
 
 class CallServices:
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        *,
+        agent: Any = None,
+        store_config_reader: Callable[[Any], Any] | None = None,
+    ) -> None:
         self.settings = settings
         self.db = db
         self._lock = threading.Lock()
-        self._agent: Any = None
+        self._agent: Any = agent
+        self._store_config_reader = store_config_reader
         self._synthesizer: Any = None
 
     @property
@@ -28,10 +37,24 @@ class CallServices:
             if self._agent is None:
                 from voicebot.dialog import Agent
 
-                project = Path(self.settings.dialog.project_dir) / "dialogs"
+                project = Path(self.settings.dialog.project_dir)
                 log.info("loading the dialog from %s", project)
                 self._agent = Agent.load(project)
             return self._agent
+
+    def store_config(self, tracker: Any) -> Any:
+        """The dialog's reading of a tracker as a store configuration (fields, complete)."""
+        if self._store_config_reader is None:
+            from voicebot.dialog.store_config import store_config_from_tracker
+
+            self._store_config_reader = store_config_from_tracker
+        return self._store_config_reader(tracker)
+
+    def use_dialog(self, agent: Any, store_config_reader: Callable[[Any], Any]) -> None:
+        """Another dialog for this process's calls (a test's own small bot)."""
+        with self._lock:
+            self._agent = agent
+            self._store_config_reader = store_config_reader
 
     @property
     def synthesizer(self) -> Any:

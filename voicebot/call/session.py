@@ -485,7 +485,7 @@ class CallSession:
     def _save_progress(self, session: Any) -> None:
         """Tracker and every newly filled slot, in the same unit of work as the turn."""
         crm_calls.save_tracker(session, self.call_id, _tracker_json(self._conversation))
-        for name, info in _collected_fields(self._conversation).items():
+        for name, info in _collected_fields(self._store_config()).items():
             key = (info["value"], info["confirmed"], info["flagged"])
             if self._written_fields.get(name) == key or info["value"] in (None, ""):
                 continue
@@ -505,6 +505,11 @@ class CallSession:
                 flagged=info["flagged"],
             )
             self._written_fields[name] = key
+
+    def _store_config(self) -> Any:
+        if self._conversation is None:
+            return None
+        return self.services.store_config(self._conversation.tracker)
 
     # -- ending ----------------------------------------------------------------------------
     def _ready_to_end(self) -> bool:
@@ -563,7 +568,7 @@ class CallSession:
                 crm_calls.set_recording(s, self.call_id, recorded)
             if self._conversation is not None and self.merchant_id is not None:
                 self._save_progress(s)
-                if _is_complete(self._conversation):
+                if _is_complete(self._store_config()):
                     mark_complete(s, self.merchant_id, actor="voicebot")
             crm_calls.finish_call(s, self.call_id, outcome=outcome, error=error)
         log.info("call %s: finished, outcome %s", self.call_id, outcome.value)
@@ -575,9 +580,8 @@ class CallSession:
         if isinstance(slot, str) and slot in OUTCOMES:
             return OUTCOMES[slot]
         if self._dialog_ended:
-            return (
-                CallOutcome.COMPLETED if _is_complete(self._conversation) else CallOutcome.PARTIAL
-            )
+            complete = _is_complete(self._store_config())
+            return CallOutcome.COMPLETED if complete else CallOutcome.PARTIAL
         return CallOutcome.HUNG_UP
 
 
@@ -618,15 +622,8 @@ def _intent_of(conversation: Any) -> str | None:
     return None
 
 
-def _store_config(conversation: Any) -> Any:
-    from voicebot.dialog.store_config import store_config_from_tracker
-
-    return store_config_from_tracker(conversation.tracker)
-
-
-def _collected_fields(conversation: Any) -> dict[str, dict[str, Any]]:
+def _collected_fields(config: Any) -> dict[str, dict[str, Any]]:
     """The dialog's view of the store configuration, as plain dicts per field."""
-    config = _store_config(conversation)
     fields = config.get("fields") if isinstance(config, dict) else getattr(config, "fields", {})
     out: dict[str, dict[str, Any]] = {}
     for name, info in (fields or {}).items():
@@ -641,10 +638,9 @@ def _collected_fields(conversation: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _is_complete(conversation: Any) -> bool:
-    if conversation is None:
+def _is_complete(config: Any) -> bool:
+    if config is None:
         return False
-    config = _store_config(conversation)
     complete = (
         config.get("complete") if isinstance(config, dict) else getattr(config, "complete", False)
     )

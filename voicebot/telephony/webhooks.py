@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import threading
 from email.utils import parsedate_to_datetime
-from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
 from flask_sock import Sock
