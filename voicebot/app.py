@@ -40,4 +40,7 @@ def _register_blueprints(app: Flask) -> None:
     import voicebot.review
 
     voicebot.review.register(app)
+    import voicebot.api
+
+    voicebot.api.register(app)
     pass

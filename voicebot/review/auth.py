@@ -34,7 +34,7 @@ def login_required(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if g.get("staff") is None:
-            return redirect(url_for("review.login", next=request.full_path))
+            return redirect(url_for("review.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

@@ -1,0 +1,351 @@
+"""The /api/v1 endpoints. Thin: authenticate, check the scope and the rate, parse, call
+voicebot.crm, answer JSON. Every error has the same shape: {"error": {"code", "message"}}."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from dateutil import parser as date_parser
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, stream_with_context
+from werkzeug.exceptions import HTTPException
+
+from voicebot.api.openapi import openapi_document
+from voicebot.api.ratelimit import TokenBucketLimiter
+from voicebot.config import Settings
+from voicebot.crm.db import Database
+from voicebot.crm.exports import (
+    ConfigQuery,
+    InvalidCursor,
+    field_names,
+    get_call_document,
+    get_config_document,
+    iter_configs,
+    list_calls_after,
+    list_configs,
+)
+from voicebot.crm.merchants import (
+    InvalidMerchant,
+    get_by_external_id,
+    normalise_merchant,
+    upsert_merchant,
+)
+from voicebot.crm.models import ConfigStatus, Merchant
+from voicebot.crm.privacy import ErasureError, erase_merchant
+from voicebot.crm.tokens import find_token
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_LIMIT = 500
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["voicebot_api_limiter"] = TokenBucketLimiter(
+        app.config["VOICEBOT_SETTINGS"].api.rate_limit_per_minute
+    )
+
+    # Errors Flask raises before a view runs (unknown URL, wrong method) get the API's
+    # JSON shape too, but only under /api/ so other areas keep their own pages.
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Any:
+        if not request.path.startswith(bp.url_prefix or "/api"):
+            return exc
+        code = (exc.name or "error").lower().replace(" ", "_")
+        headers = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
+        return error_response(exc.code or 500, code, exc.description or exc.name, headers)
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError) -> Any:
+    return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+
+def _settings() -> Settings:
+    return current_app.config["VOICEBOT_SETTINGS"]
+
+
+def _db() -> Database:
+    return current_app.config["VOICEBOT_DB"]
+
+
+def require(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Bearer-token auth with `scope`, then the token's rate limit."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            header = request.headers.get("Authorization", "")
+            scheme, _, plain = header.partition(" ")
+            if scheme.lower() != "bearer" or not plain.strip():
+                raise ApiError(
+                    401,
+                    "unauthorized",
+                    "send the API token as 'Authorization: Bearer <token>'",
+                    {"WWW-Authenticate": "Bearer"},
+                )
+            with _db().session() as s:
+                token = find_token(s, plain.strip())
+                found = (token.id, token.name, list(token.scopes)) if token else None
+            if found is None:
+                raise ApiError(
+                    401,
+                    "unauthorized",
+                    "the API token is unknown or revoked",
+                    {"WWW-Authenticate": "Bearer"},
+                )
+            g.token_id, g.token_name, scopes = found
+            if scope not in scopes:
+                raise ApiError(403, "insufficient_scope", f"this token lacks the '{scope}' scope")
+            limiter: TokenBucketLimiter = current_app.extensions["voicebot_api_limiter"]
+            allowed, left, wait = limiter.take(g.token_id)
+            if not allowed:
+                raise ApiError(
+                    429,
+                    "rate_limited",
+                    "too many requests for this token; slow down",
+                    {"Retry-After": str(max(1, math.ceil(wait)))},
+                )
+            response = current_app.make_response(view(*args, **kwargs))
+            response.headers["X-RateLimit-Limit"] = str(int(limiter.capacity))
+            response.headers["X-RateLimit-Remaining"] = str(left)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def _actor() -> str:
+    return f"api:{g.token_name}"
+
+
+# -- parameters ----------------------------------------------------------------------------
+
+
+def _limit(default: int = 100) -> int:
+    raw = request.args.get("limit")
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ApiError(
+            400, "invalid_parameter", f"limit must be a whole number from 1 to {MAX_LIMIT}"
+        )
+    return int(raw)
+
+
+def _time(name: str) -> datetime | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    try:
+        value = date_parser.isoparse(raw)
+    except (ValueError, OverflowError):
+        raise ApiError(400, "invalid_parameter", f"{name} must be an ISO 8601 time") from None
+    if value.tzinfo is None:
+        raise ApiError(
+            400, "invalid_parameter", f"{name} needs a time zone, e.g. 2026-11-20T10:00:00Z"
+        )
+    return value
+
+
+def _config_query() -> ConfigQuery:
+    raw = request.args.get("status")
+    try:
+        status = ConfigStatus(raw) if raw is not None else None
+    except ValueError:
+        choices = ", ".join(s.value for s in ConfigStatus)
+        raise ApiError(400, "invalid_parameter", f"status must be one of {choices}") from None
+    return ConfigQuery(status=status, updated_since=_time("updated_since"))
+
+
+# -- endpoints -----------------------------------------------------------------------------
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return jsonify(openapi_document(request.host_url.rstrip("/")))
+
+
+@bp.get("/store-configs")
+@require("export")
+def store_configs() -> Any:
+    query, limit = _config_query(), _limit()
+    try:
+        with _db().session() as s:
+            items, next_cursor = list_configs(
+                s, query, limit=limit, cursor=request.args.get("cursor")
+            )
+    except InvalidCursor as exc:
+        raise ApiError(400, "invalid_cursor", str(exc)) from None
+    return {"data": items, "next_cursor": next_cursor}
+
+
+@bp.get("/store-configs/<int:config_id>")
+@require("export")
+def store_config(config_id: int) -> Any:
+    with _db().session() as s:
+        document = get_config_document(s, config_id)
+    if document is None:
+        raise ApiError(404, "not_found", f"no store configuration {config_id}")
+    return document
+
+
+@bp.get("/store-configs/export")
+@require("export")
+def export_configs() -> Any:
+    fmt = request.args.get("format", "ndjson")
+    if fmt not in ("csv", "ndjson"):
+        raise ApiError(400, "invalid_parameter", "format must be csv or ndjson")
+    query = _config_query()
+    db = _db()
+    if fmt == "ndjson":
+        body = _ndjson(db, query)
+        mimetype = "application/x-ndjson"
+    else:
+        with db.session() as s:
+            names = field_names(s, query)
+        body = _csv(db, query, names)
+        mimetype = "text/csv"
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="store-configs.{fmt}"'
+    return response
+
+
+def _ndjson(db: Database, query: ConfigQuery) -> Iterator[str]:
+    with db.session() as s:
+        for document in iter_configs(s, query):
+            yield json.dumps(document, ensure_ascii=False, default=str) + "\n"
+
+
+CSV_COLUMNS = [
+    "id",
+    "merchant_id",
+    "external_id",
+    "status",
+    "reviewer",
+    "reviewed_at",
+    "updated_at",
+]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False)
+    text = str(value)
+    # A leading =, +, - or @ would run as a formula in a spreadsheet: quote it.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _csv(db: Database, query: ConfigQuery, names: list[str]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS + names)
+    with db.session() as s:
+        for document in iter_configs(s, query):
+            fields = document["fields"]
+            writer.writerow(
+                [_cell(document[c]) for c in CSV_COLUMNS]
+                + [_cell(fields[n]["value"]) if n in fields else "" for n in names]
+            )
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _merchant_document(merchant: Merchant) -> dict[str, Any]:
+    return {
+        "id": merchant.id,
+        "external_id": merchant.external_id,
+        "company_name": merchant.company_name,
+        "contact_name": merchant.contact_name,
+        "phone": merchant.phone,
+        "email": merchant.email,
+        "country": merchant.country,
+        "language": merchant.language,
+        "timezone": merchant.timezone,
+        "status": merchant.status.value,
+        "opted_out": merchant.opted_out,
+        "consent_source": merchant.consent_source,
+        "consent_at": merchant.consent_at.isoformat() if merchant.consent_at else None,
+        "signup_data": merchant.signup_data,
+    }
+
+
+@bp.put("/merchants/<external_id>")
+@require("merchants:write")
+def put_merchant(external_id: str) -> Any:
+    record = request.get_json(silent=True)
+    if not isinstance(record, dict):
+        raise ApiError(400, "invalid_body", "the body must be a JSON object")
+    if record.get("external_id") not in (None, external_id):
+        raise ApiError(422, "invalid_merchant", "external_id in the body differs from the URL")
+    try:
+        data = normalise_merchant({**record, "external_id": external_id})
+        with _db().session() as s:
+            merchant, created = upsert_merchant(s, data, actor=_actor())
+            document = _merchant_document(merchant)
+    except InvalidMerchant as exc:
+        raise ApiError(422, "invalid_merchant", str(exc)) from None
+    return document, 201 if created else 200
+
+
+@bp.post("/merchants/<external_id>/erase")
+@require("erase")
+def erase(external_id: str) -> Any:
+    try:
+        with _db().session() as s:
+            merchant = get_by_external_id(s, external_id)
+            if merchant is None:
+                raise ApiError(404, "not_found", f"no merchant with external_id {external_id!r}")
+            report = erase_merchant(
+                s, merchant.id, actor=_actor(), recordings_dir=_settings().call.recordings_dir
+            )
+    except ErasureError as exc:
+        raise ApiError(409, "conflict", str(exc)) from None
+    return {"erased": True, **report.as_dict()}
+
+
+@bp.get("/calls")
+@require("calls:read")
+def calls() -> Any:
+    cursor = request.args.get("cursor", "0")
+    if not cursor.isdigit():
+        raise ApiError(400, "invalid_cursor", "cursor is not one this API handed out")
+    with _db().session() as s:
+        items, next_id = list_calls_after(
+            s, external_id=request.args.get("external_id"), after_id=int(cursor), limit=_limit()
+        )
+    return {"data": items, "next_cursor": str(next_id) if next_id is not None else None}
+
+
+@bp.get("/calls/<int:call_id>")
+@require("calls:read")
+def call(call_id: int) -> Any:
+    with _db().session() as s:
+        document = get_call_document(s, call_id)
+    if document is None:
+        raise ApiError(404, "not_found", f"no call {call_id}")
+    return document
