@@ -215,3 +215,19 @@ def test_stale_calls_are_released(any_db: Database, settings: Settings) -> None:
         assert unplaced.attempts == 0  # never dialled: not an attempt
         assert unplaced.next_call_at == later
         assert count_active_calls(s) == 0
+
+
+def test_a_better_outcome_reported_later_decides_again(
+    any_db: Database, settings: Settings
+) -> None:
+    with any_db.session() as s:
+        merchant_id = add_merchant(s).id
+    assert claim(any_db, settings, TUESDAY_10) == [merchant_id]
+    # The status callback guessed "hung up"; then the conversation reports the real outcome.
+    guessed = end_call(any_db, settings, merchant_id, CallOutcome.HUNG_UP, TUESDAY_10)
+    assert guessed.next_call_at == TUESDAY_10 + timedelta(minutes=120)
+    real = end_call(any_db, settings, merchant_id, CallOutcome.COMPLETED, TUESDAY_10)
+    assert (real.status, real.next_call_at) == (MerchantStatus.ONBOARDED, None)
+    with any_db.session() as s:
+        kinds = [e.kind for e in s.scalars(select(Event).where(Event.merchant_id == merchant_id))]
+        assert kinds.count("dialer.scheduled") == 2
