@@ -61,7 +61,9 @@ class _Worker:
         )
         self._buffer = b""
         try:
-            self._read_reply(start_timeout_s, "the TTS worker to start")
+            self.voices: list[str] = self._read_reply(
+                start_timeout_s, "the TTS worker to start"
+            ).get("voices", [])
         except TtsError:
             self.kill()
             raise

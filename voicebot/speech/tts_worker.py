@@ -28,10 +28,26 @@ def main() -> None:
     engine = pyttsx3.init("espeak")
     finished = threading.Event()
     engine.connect("finished-utterance", lambda name, completed: finished.set())
+    known_voices: set[str] = set()
+    applied: dict[str, Any] = {}
 
     def synth(text: str, path: str, props: dict[str, Any]) -> None:
-        for name, value in props.items():
-            engine.setProperty(name, value)
+        voice = props.get("voice")
+        if voice is not None and known_voices and voice not in known_voices:
+            # pyttsx3 queues setProperty and swallows a bad voice: check it ourselves.
+            raise ValueError(f"espeak-ng has no voice {voice!r}")
+        if props != applied:
+            for name, value in props.items():
+                engine.setProperty(name, value)
+            applied.clear()
+            applied.update(props)
+            # Properties are queued and took effect a request late in some workers (seen as
+            # the same text coming out at two lengths): settle them on a throw-away line.
+            with tempfile.TemporaryDirectory() as tmp:
+                render("ok", os.path.join(tmp, "settle.wav"))
+        render(text, path)
+
+    def render(text: str, path: str) -> None:
         for _attempt in range(2):
             finished.clear()
             engine.save_to_file(text, path)
@@ -44,8 +60,10 @@ def main() -> None:
 
     # The first save_to_file after init() may write nothing: spend it on a throw-away line.
     with tempfile.TemporaryDirectory() as tmp, contextlib.suppress(Exception):
-        synth("ok", os.path.join(tmp, "warm.wav"), {})
-    protocol.write(json.dumps({"ready": True}) + "\n")
+        render("ok", os.path.join(tmp, "warm.wav"))
+    known_voices.update(str(v.id) for v in engine.getProperty("voices"))
+    voices = sorted(known_voices)
+    protocol.write(json.dumps({"ready": True, "voices": voices}) + "\n")
 
     for line in sys.stdin:
         if not line.strip():
