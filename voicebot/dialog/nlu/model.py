@@ -1,0 +1,336 @@
+"""Intent classification (TF-IDF word and character n-grams + logistic regression) and
+entity extraction (annotated values, lookup tables, regexes, synonyms) for one language."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from voicebot.dialog.nlu.data import NLUData
+
+FALLBACK_INTENT = "nlu_fallback"
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_INTENT_MESSAGE = re.compile(r"^/(?P<intent>[^{@\s]+)(?P<entities>\{.*\})?\s*$", re.DOTALL)
+
+
+def normalise_text(text: str) -> str:
+    return unicodedata.normalize("NFC", text).lower().strip()
+
+
+def parse_intent_message(text: str) -> dict[str, Any] | None:
+    """Rasa's `/intent{"entity": "value"}` shortcut, or None if `text` is not one."""
+    match = _INTENT_MESSAGE.match(text.strip())
+    if not match:
+        return None
+    entities = []
+    if match.group("entities"):
+        try:
+            values = json.loads(match.group("entities"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"bad entities in {text!r}: {exc.msg}") from exc
+        if not isinstance(values, dict):
+            raise ValueError(f"entities in {text!r} must be a JSON object")
+        for name, value in values.items():
+            for item in value if isinstance(value, list) else [value]:
+                entities.append(
+                    {
+                        "entity": name,
+                        "value": item,
+                        "start": 0,
+                        "end": 0,
+                        "confidence_entity": 1.0,
+                        "extractor": "intent_message",
+                    }
+                )
+    intent = match.group("intent")
+    return {
+        "text": text,
+        "intent": {"name": intent, "confidence": 1.0},
+        "entities": entities,
+        "intent_ranking": [{"name": intent, "confidence": 1.0}],
+    }
+
+
+@dataclass
+class _Phrase:
+    tokens: tuple[str, ...]
+    entity: str
+    value: Any | None  # None: the matched text (after synonyms)
+    role: str | None
+    group: str | None
+    extractor: str
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0).lower(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def _similar(a: str, b: str) -> bool:
+    """Same word up to an inflected ending (Polish cases, English plurals)."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 3:
+        return False
+    common = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        common += 1
+    return common >= max(5, min(len(a), len(b)) - 2)
+
+
+class EntityExtractor:
+    def __init__(self, data: NLUData, entities: list[str] | None = None) -> None:
+        self.synonyms = {normalise_text(k): v for k, v in data.synonyms.items()}
+        known = set(entities or []) | {e["entity"] for x in data.examples for e in x.entities}
+        known |= set(data.lookups)
+        self.regexes = [
+            (name, re.compile(pattern, re.IGNORECASE))
+            for name, patterns in data.regexes.items()
+            if name in known
+            for pattern in patterns
+        ]
+        phrases: dict[tuple[Any, ...], _Phrase] = {}
+        for example in data.examples:
+            for ent in example.entities:
+                surface = example.text[ent["start"] : ent["end"]]
+                toks = tuple(t for t, _, _ in _tokens(surface))
+                value = ent["value"] if str(ent["value"]) != surface else None
+                key = (toks, ent["entity"], ent.get("role"), ent.get("group"))
+                phrases.setdefault(
+                    key,
+                    _Phrase(
+                        toks, ent["entity"], value, ent.get("role"), ent.get("group"), "annotation"
+                    ),
+                )
+        for name, items in data.lookups.items():
+            for item in items:
+                toks = tuple(t for t, _, _ in _tokens(item))
+                phrases.setdefault(
+                    (toks, name, None, None), _Phrase(toks, name, None, None, None, "lookup")
+                )
+        # a synonym's surface forms find the entity the synonym value belongs to
+        value_entity = {
+            str(p.value if p.value is not None else " ".join(p.tokens)).lower(): p.entity
+            for p in phrases.values()
+        }
+        for surface, value in self.synonyms.items():
+            entity = value_entity.get(str(value).lower())
+            toks = tuple(t for t, _, _ in _tokens(surface))
+            if entity and toks:
+                phrases.setdefault(
+                    (toks, entity, None, None), _Phrase(toks, entity, value, None, None, "synonym")
+                )
+        self.phrases = [p for p in phrases.values() if p.tokens]
+
+    def extract(self, text: str) -> list[dict[str, Any]]:
+        tokens = _tokens(text)
+        words = [t for t, _, _ in tokens]
+        candidates: list[tuple[float, int, dict[str, Any]]] = []
+        for phrase in self.phrases:
+            n = len(phrase.tokens)
+            for i in range(len(words) - n + 1):
+                window = words[i : i + n]
+                if tuple(window) == phrase.tokens:
+                    confidence = 1.0
+                elif all(_similar(a, b) for a, b in zip(window, phrase.tokens, strict=True)):
+                    confidence = 0.8
+                else:
+                    continue
+                start, end = tokens[i][1], tokens[i + n - 1][2]
+                candidates.append(
+                    (
+                        confidence,
+                        end - start,
+                        self._entity(
+                            text,
+                            start,
+                            end,
+                            phrase.entity,
+                            phrase.value,
+                            phrase.role,
+                            phrase.group,
+                            confidence,
+                            f"{phrase.extractor}_extractor",
+                        ),
+                    )
+                )
+        for name, pattern in self.regexes:
+            for match in pattern.finditer(text):
+                if match.end() > match.start():
+                    candidates.append(
+                        (
+                            0.95,
+                            match.end() - match.start(),
+                            self._entity(
+                                text,
+                                match.start(),
+                                match.end(),
+                                name,
+                                None,
+                                None,
+                                None,
+                                1.0,
+                                "RegexEntityExtractor",
+                            ),
+                        )
+                    )
+        # longest, most certain matches first; no overlaps
+        candidates.sort(key=lambda c: (-c[1], -c[0], c[2]["start"]))
+        chosen: list[dict[str, Any]] = []
+        for _, _, entity in candidates:
+            if all(entity["end"] <= c["start"] or entity["start"] >= c["end"] for c in chosen):
+                chosen.append(entity)
+        return sorted(chosen, key=lambda e: e["start"])
+
+    def _entity(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        name: str,
+        value: Any,
+        role: str | None,
+        group: str | None,
+        confidence: float,
+        extractor: str,
+    ) -> dict[str, Any]:
+        surface = text[start:end]
+        entity: dict[str, Any] = {
+            "entity": name,
+            "start": start,
+            "end": end,
+            "value": surface if value is None else value,
+            "confidence_entity": confidence,
+            "extractor": extractor,
+        }
+        synonym = self.synonyms.get(normalise_text(surface))
+        if value is None and synonym is not None:
+            entity["value"] = synonym
+            entity["processors"] = ["EntitySynonymMapper"]
+        if role:
+            entity["role"] = role
+        if group:
+            entity["group"] = group
+        return entity
+
+
+def _with_entity_marks(text: str, entities: list[dict[str, Any]]) -> str:
+    """The text plus one word per entity type found, so that an unseen value of a known
+    entity (a lookup entry, a regex match) still points to the right intent."""
+    marks = " ".join(sorted({f"entity_{e['entity']}" for e in entities}))
+    return f"{normalise_text(text)} {marks}".strip()
+
+
+class IntentClassifier:
+    def __init__(self, data: NLUData) -> None:
+        texts = [_with_entity_marks(e.text, e.entities) for e in data.examples]
+        labels = [e.intent for e in data.examples]
+        self.labels = sorted(set(labels))
+        self.pipeline: Pipeline | None = None
+        if len(self.labels) < 2:
+            return
+        features = FeatureUnion(
+            [
+                (
+                    "words",
+                    TfidfVectorizer(
+                        analyzer="word",
+                        ngram_range=(1, 2),
+                        sublinear_tf=True,
+                        token_pattern=r"(?u)\b\w+\b",
+                    ),
+                ),
+                (
+                    "chars",
+                    TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+                ),
+            ]
+        )
+        self.pipeline = Pipeline(
+            [
+                ("features", features),
+                ("classifier", LogisticRegression(C=25.0, max_iter=3000)),
+            ]
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.pipeline.fit(texts, labels)
+
+    def rank(self, text: str, entities: list[dict[str, Any]]) -> list[tuple[str, float]]:
+        if self.pipeline is None:
+            return [(self.labels[0], 1.0)] if self.labels else []
+        probabilities = self.pipeline.predict_proba([_with_entity_marks(text, entities)])[0]
+        classes = self.pipeline.classes_
+        order = np.argsort(-probabilities)
+        return [(str(classes[i]), float(probabilities[i])) for i in order]
+
+
+class NLUModel:
+    """One language's NLU: `parse(text)` returns Rasa parse data."""
+
+    def __init__(
+        self,
+        data: NLUData,
+        language: str,
+        fallback_threshold: float = 0.45,
+        entities: list[str] | None = None,
+    ) -> None:
+        self.language = language
+        self.fallback_threshold = fallback_threshold
+        self.intents = data.intents
+        self.classifier = IntentClassifier(data)
+        self.extractor = EntityExtractor(data, entities)
+
+    def parse(
+        self,
+        text: str,
+        *,
+        confidence: float | None = None,
+        alternatives: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        meta = dict(metadata or {})
+        meta.setdefault("language", self.language)
+        meta["asr_confidence"] = confidence
+        meta["asr_alternatives"] = list(alternatives or [])
+        shortcut = parse_intent_message(text)
+        if shortcut is not None:
+            return {**shortcut, "metadata": meta}
+        result = self._parse_text(text)
+        if result["intent"]["confidence"] < self.fallback_threshold and alternatives:
+            # a recognition alternative may be what the caller said
+            for index, alternative in enumerate(alternatives):
+                other = self._parse_text(alternative)
+                if other["intent"]["confidence"] > max(
+                    result["intent"]["confidence"], self.fallback_threshold
+                ):
+                    result = other
+                    meta["parsed_alternative"] = index
+                    break
+        ranking = result["intent_ranking"]
+        if ranking and ranking[0]["confidence"] < self.fallback_threshold:
+            result["intent"] = {"name": FALLBACK_INTENT, "confidence": self.fallback_threshold}
+            result["intent_ranking"] = [dict(result["intent"]), *ranking]
+        result["metadata"] = meta
+        return result
+
+    def _parse_text(self, text: str) -> dict[str, Any]:
+        entities = self.extractor.extract(text)
+        ranking = self.classifier.rank(text, entities)[:10]
+        top_name, top_confidence = ranking[0] if ranking else (FALLBACK_INTENT, 0.0)
+        return {
+            "text": text,
+            "intent": {"name": top_name, "confidence": top_confidence},
+            "entities": entities,
+            "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
+        }
