@@ -261,7 +261,12 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                     parameters=[
                         *CONFIG_FILTERS,
                         LIMIT,
-                        {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                        {
+                            "name": "cursor",
+                            "in": "query",
+                            "description": "opaque; from next_cursor",
+                            "schema": {"type": "string"},
+                        },
                     ],
                 )
             },
@@ -369,7 +374,11 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                     parameters=[
                         {"name": "external_id", "in": "query", "schema": {"type": "string"}},
                         LIMIT,
-                        {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                        {
+                            "name": "cursor",
+                            "in": "query",
+                            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                        },
                     ],
                 )
             },

@@ -42,6 +42,7 @@ from voicebot.crm.tokens import find_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_LIMIT = 500
+MAX_ID = 2**63 - 1  # the largest id any supported database can hold
 
 
 class ApiError(Exception):
@@ -202,7 +203,7 @@ def store_configs() -> Any:
 @require("export")
 def store_config(config_id: int) -> Any:
     with _db().session() as s:
-        document = get_config_document(s, config_id)
+        document = get_config_document(s, config_id) if config_id <= MAX_ID else None
     if document is None:
         raise ApiError(404, "not_found", f"no store configuration {config_id}")
     return document
@@ -332,7 +333,7 @@ def erase(external_id: str) -> Any:
 @require("calls:read")
 def calls() -> Any:
     cursor = request.args.get("cursor", "0")
-    if not cursor.isdigit():
+    if not cursor.isdigit() or int(cursor) > MAX_ID:
         raise ApiError(400, "invalid_cursor", "cursor is not one this API handed out")
     with _db().session() as s:
         items, next_id = list_calls_after(
@@ -345,7 +346,7 @@ def calls() -> Any:
 @require("calls:read")
 def call(call_id: int) -> Any:
     with _db().session() as s:
-        document = get_call_document(s, call_id)
+        document = get_call_document(s, call_id) if call_id <= MAX_ID else None
     if document is None:
         raise ApiError(404, "not_found", f"no call {call_id}")
     return document
