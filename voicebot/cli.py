@@ -112,6 +112,10 @@ def _register() -> None:
     from voicebot.dialer.commands import dialer_group
 
     cli.add_command(dialer_group)
+    from voicebot.dialog.commands import chat_command, dialog_group
+
+    cli.add_command(chat_command)
+    cli.add_command(dialog_group)
 
 
 _register()

@@ -66,86 +66,98 @@ def _yaml_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
 
 
-def _is_test_file(path: Path, base: Path) -> bool:
-    parts = path.relative_to(base).parts
-    return "tests" in parts[:-1] or path.name.startswith("test_")
-
-
 def _top_keys(path: Path) -> set[str]:
     content = load_yaml(path)
     return set(content) if isinstance(content, dict) else set()
+
+
+_SKIP_DIRS = {"tests", "actions", "models", "results", ".rasa", "__pycache__", "nlu_data", "nlu"}
+_SKIP_FILES = {"config.yml", "endpoints.yml", "credentials.yml"}
+
+
+def _project_base(root: Path) -> Path:
+    for base in (root, root / "dialogs"):
+        if any((base / n).exists() for n in ("domain.yml", "domain.yaml", "domain")):
+            return base
+    raise ProjectError(f"{root}: no domain.yml, domain/, dialogs/domain.yml or dialogs/domain/")
+
+
+def _data_files(base: Path, domain_files: set[Path]) -> list[Path]:
+    """data/ in the Rasa layout; otherwise every YAML file under the project directory
+    except the domain, settings, tests, actions and NLU directories."""
+    if (base / "data").is_dir():
+        return _yaml_files(base / "data")
+    found = []
+    for path in _yaml_files(base):
+        relative = path.relative_to(base).parts
+        if path in domain_files or set(relative[:-1]) & _SKIP_DIRS:
+            continue
+        if len(relative) == 1 and path.name in _SKIP_FILES:
+            continue
+        found.append(path)
+    return found
 
 
 def discover(root: Path) -> Project:
     root = root.resolve()
     if not root.is_dir():
         raise ProjectError(f"{root}: not a directory")
-    domain_path = _first(
-        root / "domain.yml",
-        root / "domain.yaml",
-        root / "domain",
-        root / "dialogs" / "domain.yml",
-        root / "dialogs" / "domain.yaml",
-        root / "dialogs" / "domain",
+    base = _project_base(root)
+    domain_path = next(
+        base / n for n in ("domain.yml", "domain.yaml", "domain") if (base / n).exists()
     )
-    if domain_path is None:
-        raise ProjectError(f"{root}: no domain.yml, domain/, dialogs/domain.yml or dialogs/domain/")
-    project = Project(root=root, domain_path=domain_path)
+    project = Project(root=base, domain_path=domain_path)
     domain_files = set(_yaml_files(domain_path)) if domain_path.is_dir() else {domain_path}
 
-    config_path: Path | None = None
-    for candidate in [root / "config.yml", root / "dialogs" / "config.yml"]:
-        if candidate.exists() and _top_keys(candidate) & _RASA_CONFIG_KEYS:
-            config_path = candidate
-            break
-    if config_path is not None:
+    config_path = base / "config.yml"
+    if config_path.exists() and _top_keys(config_path) & _RASA_CONFIG_KEYS:
         project.config = dict(load_yaml(config_path) or {})
 
-    skip_names = {"config.yml", "endpoints.yml", "credentials.yml"}
     rasa_language_nlu: list[Path] = []
-    for base in (root / "data", root / "dialogs"):
-        for path in _yaml_files(base):
-            if path in domain_files or (path.parent == base and path.name in skip_names):
-                continue
-            keys = _top_keys(path)
-            if _is_test_file(path, base):
-                if "stories" in keys:
-                    project.test_files.append(path)
-                continue
-            if keys & {"rules", "stories"}:
-                project.data_files.append(path)
-            if "nlu" in keys:
-                rasa_language_nlu.append(path)
-    for path in sorted((root / "tests").glob("*.yml")) + sorted((root / "tests").glob("*.yaml")):
+    for path in _data_files(base, domain_files):
+        keys = _top_keys(path)
+        if path.name.startswith("test_"):
+            if "stories" in keys:
+                project.test_files.append(path)
+            continue
+        if keys & {"rules", "stories"}:
+            project.data_files.append(path)
+        if "nlu" in keys:
+            rasa_language_nlu.append(path)
+    tests_dir = base / "tests"
+    # tests/ may be pytest's own directory (the Rasa layout at a repository root): then only
+    # its top-level YAML files are test stories
+    pytest_dir = any(tests_dir.glob("*.py"))
+    candidates = (
+        sorted(tests_dir.glob("*.yml")) + sorted(tests_dir.glob("*.yaml"))
+        if pytest_dir
+        else _yaml_files(tests_dir)
+    )
+    for path in candidates:
         if path not in project.test_files and "stories" in _top_keys(path):
             project.test_files.append(path)
 
-    nlu_dir = _first(root / "nlu_data", root / "nlu")
+    nlu_dir = _first(base / "nlu_data", base / "nlu", base.parent / "nlu_data")
     if nlu_dir is not None and nlu_dir.is_dir():
         for entry in sorted(nlu_dir.iterdir()):
-            if (
-                entry.is_file()
-                and entry.suffix in (".yml", ".yaml")
-                and _LANG_FILE.match(entry.stem)
-            ):
+            is_yaml = entry.suffix in (".yml", ".yaml")
+            if entry.is_file() and is_yaml and _LANG_FILE.match(entry.stem):
                 project.nlu_files.setdefault(entry.stem, []).append(entry)
             elif entry.is_dir() and _LANG_FILE.match(entry.name):
                 project.nlu_files.setdefault(entry.name, []).extend(_yaml_files(entry))
     if rasa_language_nlu:
         project.nlu_files.setdefault(project.language, []).extend(rasa_language_nlu)
 
-    endpoints_path = _first(root / "endpoints.yml", root / "dialogs" / "endpoints.yml")
-    if endpoints_path is not None:
+    endpoints_path = base / "endpoints.yml"
+    if endpoints_path.exists():
         endpoints = load_yaml(endpoints_path) or {}
         action_endpoint = endpoints.get("action_endpoint") if isinstance(endpoints, dict) else None
         if isinstance(action_endpoint, dict):
             project.action_endpoint_url = action_endpoint.get("url")
             project.actions_module = action_endpoint.get("actions_module")
     if project.actions_module is None:
-        for base in (domain_path.parent, root):
-            if (base / "actions" / "__init__.py").exists() or (base / "actions.py").exists():
-                project.actions_module, project.actions_path = "actions", base
-                break
-    elif project.actions_module and (root / project.actions_module.split(".")[0]).exists():
-        project.actions_path = root
+        if (base / "actions" / "__init__.py").exists() or (base / "actions.py").exists():
+            project.actions_module, project.actions_path = "actions", base
+    elif (base / project.actions_module.split(".")[0]).exists():
+        project.actions_path = base
     return project

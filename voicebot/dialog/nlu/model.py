@@ -12,12 +12,13 @@ from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
 
 from voicebot.dialog.nlu.data import NLUData
 
 FALLBACK_INTENT = "nlu_fallback"
+_SOFTMAX_SCALE = 3.0
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _INTENT_MESSAGE = re.compile(r"^/(?P<intent>[^{@\s]+)(?P<entities>\{.*\})?\s*$", re.DOTALL)
 
@@ -259,7 +260,7 @@ class IntentClassifier:
         self.pipeline = Pipeline(
             [
                 ("features", features),
-                ("classifier", LogisticRegression(C=25.0, max_iter=3000)),
+                ("classifier", LinearSVC(C=1.0)),
             ]
         )
         with warnings.catch_warnings():
@@ -269,7 +270,14 @@ class IntentClassifier:
     def rank(self, text: str, entities: list[dict[str, Any]]) -> list[tuple[str, float]]:
         if self.pipeline is None:
             return [(self.labels[0], 1.0)] if self.labels else []
-        probabilities = self.pipeline.predict_proba([_with_entity_marks(text, entities)])[0]
+        scores = self.pipeline.decision_function([_with_entity_marks(text, entities)])[0]
+        if len(self.labels) == 2:  # a binary SVM gives one margin for the second class
+            scores = np.array([-scores, scores]).ravel()
+        # A softmax over the SVM margins: a known phrase scores ~0.9+, unseen text spreads out
+        # and falls under the fallback threshold. (Linear SVM trains in milliseconds, where
+        # logistic regression on these sparse features took seconds.)
+        exp = np.exp((scores - scores.max()) * _SOFTMAX_SCALE)
+        probabilities = exp / exp.sum()
         classes = self.pipeline.classes_
         order = np.argsort(-probabilities)
         return [(str(classes[i]), float(probabilities[i])) for i in order]

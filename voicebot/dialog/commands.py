@@ -1,0 +1,198 @@
+"""`voicebot chat` and `voicebot dialog test|validate|evaluate`."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from voicebot.cli import AppContext, UserError, pass_app
+
+
+def _project_dir(app: AppContext, given: str | None) -> Path:
+    return Path(given) if given else Path(app.settings.dialog.project_dir)
+
+
+def _load_agent(app: AppContext, project: Path):  # type: ignore[no-untyped-def]
+    from voicebot.dialog import Agent
+    from voicebot.dialog.project import ProjectError
+
+    dialog = app.settings.dialog
+    try:
+        return Agent.load(
+            project,
+            action_endpoint=dialog.action_endpoint,
+            actions_module=getattr(dialog, "actions_module", None),
+            fallback_threshold=dialog.fallback_threshold,
+            default_language=dialog.default_language,
+            max_predictions=getattr(dialog, "max_predictions", 10),
+        )
+    except (ProjectError, ValueError) as exc:
+        raise UserError(str(exc)) from exc
+
+
+@click.command("chat")
+@click.option("--lang", "language", default=None, help="Conversation language (default: setting).")
+@click.option("--project", "project", default=None, help="Dialog project directory.")
+@click.option("--slot", "slots", multiple=True, metavar="NAME=VALUE", help="Starting slot value.")
+@click.option("--show-events", is_flag=True, help="Print the Rasa events of each turn.")
+@pass_app
+def chat_command(
+    app: AppContext,
+    language: str | None,
+    project: str | None,
+    slots: tuple[str, ...],
+    show_events: bool,
+) -> None:
+    """Talk to the bot in the terminal (type /quit to leave; /intent{...} works too)."""
+    from voicebot.dialog import DialogError
+
+    agent = _load_agent(app, _project_dir(app, project))
+    language = language or app.settings.dialog.default_language
+    starting: dict[str, str] = {}
+    for item in slots:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise UserError(f"--slot wants NAME=VALUE, got {item!r}")
+        starting[name] = value
+    try:
+        conv = agent.new_conversation(f"chat-{int(time.time())}", language=language, slots=starting)
+    except DialogError as exc:
+        raise UserError(str(exc)) from exc
+
+    def show(turn) -> None:  # type: ignore[no-untyped-def]
+        for message in turn.messages:
+            click.echo(f"bot> {message.text}")
+        if show_events:
+            for event in turn.events:
+                click.echo(click.style(f"      {event}", dim=True))
+
+    show(conv.start())
+    while not conv.ended:
+        try:
+            text = input("you> ") if sys.stdin.isatty() else sys.stdin.readline()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not text:
+            break
+        text = text.strip()
+        if text in ("/quit", "/exit"):
+            break
+        if text:
+            show(conv.handle(text))
+    if conv.ended:
+        click.echo("(the bot ended the conversation)")
+
+
+@click.group("dialog")
+def dialog_group() -> None:
+    """Dialog projects: test stories, validation, NLU evaluation."""
+
+
+@dialog_group.command("test")
+@click.argument("project_dir", required=False)
+@click.option("--lang", "language", default=None, help="Language of the test stories.")
+@click.option("-v", "--verbose", is_flag=True, help="Print the transcript of failed stories.")
+@pass_app
+def test_command(
+    app: AppContext, project_dir: str | None, language: str | None, verbose: bool
+) -> None:
+    """Run the project's test stories; exit code 1 if any fails."""
+    from voicebot.dialog.stories import load_stories
+    from voicebot.dialog.testing import run_story
+
+    agent = _load_agent(app, _project_dir(app, project_dir))
+    stories = load_stories(agent.project.test_files, test=True)
+    if not stories:
+        raise UserError(f"no test stories under {agent.project.root}")
+    failed = 0
+    for index, story in enumerate(stories):
+        lang = language or _story_language(story.location, agent.languages, agent.default_language)
+        result = run_story(agent, story, lang, index)
+        if result.passed:
+            click.echo(f"PASS  {story.name}")
+            continue
+        failed += 1
+        click.echo(f"FAIL  {story.name}  ({story.location})")
+        click.echo(f"      {result.divergence}")
+        if verbose:
+            click.echo("\n".join(result.transcript))
+    click.echo(f"{len(stories) - failed} passed, {failed} failed")
+    if failed:
+        sys.exit(1)
+
+
+def _story_language(location: str, languages: list[str], default: str) -> str:
+    """A test file or directory named after a language (tests/pl/..., test_en.yml) sets it."""
+    parts = Path(location.rsplit(":", 1)[0]).parts
+    for part in reversed(parts):
+        stem = Path(part).stem.removeprefix("test_").removeprefix("stories_")
+        for token in [stem, *stem.replace("-", "_").split("_")]:
+            if token in languages:
+                return token
+    return default
+
+
+@dialog_group.command("validate")
+@click.argument("project_dir", required=False)
+@pass_app
+def validate_command(app: AppContext, project_dir: str | None) -> None:
+    """Report domain and data errors with file and line; exit code 1 on errors."""
+    from voicebot.dialog.validate import validate_project
+
+    issues = validate_project(_project_dir(app, project_dir))
+    for issue in issues:
+        click.echo(str(issue))
+    errors = sum(1 for i in issues if i.level == "error")
+    warnings = len(issues) - errors
+    click.echo(f"{errors} errors, {warnings} warnings")
+    if errors:
+        sys.exit(1)
+
+
+@dialog_group.command("evaluate")
+@click.argument("project_dir", required=False)
+@click.option("--lang", "languages", multiple=True, help="Language(s) to evaluate (default: all).")
+@click.option("--test-fraction", default=0.2, show_default=True, type=float)
+@click.option("--seed", default=42, show_default=True, type=int)
+@click.option("--show-errors", is_flag=True, help="List misclassified test examples.")
+@pass_app
+def evaluate_command(
+    app: AppContext,
+    project_dir: str | None,
+    languages: tuple[str, ...],
+    test_fraction: float,
+    seed: int,
+    show_errors: bool,
+) -> None:
+    """NLU evaluation on a held-out split: intent accuracy and entity F1 per language."""
+    from voicebot.dialog.domain import load_domain
+    from voicebot.dialog.evaluate import evaluate
+    from voicebot.dialog.nlu import load_nlu_files
+    from voicebot.dialog.project import discover
+
+    project = discover(_project_dir(app, project_dir))
+    entities = load_domain(project.domain_path).entities
+    wanted = list(languages) or list(project.nlu_files)
+    for language in wanted:
+        if language not in project.nlu_files:
+            raise UserError(f"no NLU data for '{language}' (have: {', '.join(project.nlu_files)})")
+        started = time.perf_counter()
+        result = evaluate(
+            load_nlu_files(project.nlu_files[language]),
+            language,
+            test_fraction=test_fraction,
+            seed=seed,
+            entities=entities,
+        )
+        click.echo(
+            f"{language}: intent accuracy {result.intent_accuracy:.3f} "
+            f"({result.test_size} held out, {result.train_size} trained), entity precision "
+            f"{result.entity_precision:.3f} recall {result.entity_recall:.3f} "
+            f"F1 {result.entity_f1:.3f}  [{time.perf_counter() - started:.1f} s]"
+        )
+        if show_errors:
+            for text, expected, got in result.errors:
+                click.echo(f"    {text!r}: expected {expected}, got {got}")
