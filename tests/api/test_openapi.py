@@ -32,36 +32,38 @@ def api_schema(live_url, db, token, settings):
     return schemathesis.openapi.from_url(f"{live_url}/api/v1/openapi.json")
 
 
+def fuzz(operation, mode: GenerationMode, headers: dict[str, str]) -> None:
+    positive = mode is GenerationMode.POSITIVE
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=10,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+        database=None,
+    )
+    def check(case):
+        if positive and case.path == "/store-configs":
+            # An opaque cursor cannot be generated, only handed out; paging is covered by
+            # test_api. Random strings there are rightly refused.
+            (case.query or {}).pop("cursor", None)
+        # Phone numbers are checked with libphonenumber, which JSON Schema cannot express:
+        # a schema-valid body may still be rightly refused with 422.
+        excluded = [positive_data_acceptance] if case.method == "PUT" else []
+        case.call_and_validate(headers=headers, excluded_checks=excluded)
+
+    check()
+
+
 def test_every_answer_matches_the_document(api_schema, token):
     # Drives schemathesis through hypothesis directly: its pytest plugin does not run on
     # pytest 9. Both modes: valid requests must succeed, invalid ones must be refused (4xx).
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) == 7
-    headers = {"Authorization": f"Bearer {token}"}
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-
-            @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(
-                max_examples=10,
-                deadline=None,
-                suppress_health_check=list(HealthCheck),
-                phases=[Phase.explicit, Phase.generate],
-                database=None,
-            )
-            def check(case, mode=mode):
-                if mode is GenerationMode.POSITIVE and case.path == "/store-configs":
-                    # An opaque cursor cannot be generated, only handed out; paging is
-                    # covered by test_api. Random strings there are rightly refused.
-                    (case.query or {}).pop("cursor", None)
-                # Phone numbers are checked with libphonenumber, which JSON Schema cannot
-                # express: a schema-valid body may still be rightly refused with 422.
-                semantic = case.method == "PUT"
-                case.call_and_validate(
-                    headers=headers, excluded_checks=[positive_data_acceptance] if semantic else []
-                )
-
-            check()
+            fuzz(operation, mode, {"Authorization": f"Bearer {token}"})
 
 
 def test_document_is_served_and_describes_every_route(live_url):
