@@ -116,6 +116,8 @@ class DialogSettings(Section):
     languages: list[str] = ["pl", "en"]
     fallback_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
     action_endpoint: str | None = None
+    actions_module: str | None = "voicebot.actions"
+    max_predictions: int = Field(default=10, ge=1, le=100)
 
 
 class CallSettings(Section):
@@ -218,6 +220,7 @@ class WebSettings(Section):
     login_lockout_minutes: int = Field(default=15, ge=1)
     low_confidence: float = Field(default=0.6, ge=0.0, le=1.0)  # words below are marked
     page_size: int = Field(default=25, ge=5, le=200)
+    display_timezone: str = "Europe/Warsaw"  # times on the review pages
 
 
 class ApiSettings(Section):

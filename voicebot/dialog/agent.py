@@ -129,7 +129,9 @@ class Agent:
         max_predictions: int = DEFAULT_MAX_PREDICTIONS,
     ) -> Agent:
         """Read the project, train NLU for every language, connect the custom actions.
-        `action_endpoint` (a URL) overrides endpoints.yml and runs actions over HTTP."""
+        `action_endpoint` (a URL) overrides endpoints.yml and runs actions over HTTP;
+        `actions_module` is the in-process actions package used when the project's
+        endpoints.yml names none and it has no `actions` package of its own."""
         project = discover(Path(project_dir))
         domain = load_domain(project.domain_path)
         stories = load_stories(project.data_files)
@@ -150,10 +152,10 @@ class Agent:
         custom: CustomActionRunner | None
         if url:
             custom = HttpActions(url)
-        elif actions_module or project.actions_module:
-            custom = InProcessActions(
-                actions_module or str(project.actions_module), project.actions_path
-            )
+        elif project.actions_module:
+            custom = InProcessActions(project.actions_module, project.actions_path)
+        elif actions_module:
+            custom = InProcessActions(actions_module)
         else:
             custom = None
         language = default_language if default_language in nlu else next(iter(nlu))
