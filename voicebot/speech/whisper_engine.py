@@ -79,10 +79,15 @@ class WhisperEngine(RecognizerEngine):
             logprobs.append(segment.avg_logprob)
             for w in segment.words or []:
                 words.append(
-                    Word(w.word.strip(), round(w.start * 1000), round(w.end * 1000), w.probability)
+                    Word(
+                        w.word.strip(),
+                        round(w.start * 1000),
+                        round(w.end * 1000),
+                        float(w.probability),
+                    )
                 )
         text = " ".join(t for t in texts if t)
-        confidence = math.exp(sum(logprobs) / len(logprobs)) if logprobs else 0.0
+        confidence = float(math.exp(sum(logprobs) / len(logprobs))) if logprobs else 0.0
         return text, confidence, words
 
 
