@@ -141,6 +141,14 @@ def _actor() -> str:
 # -- parameters ----------------------------------------------------------------------------
 
 
+def _only(*names: str) -> None:
+    """Refuse unknown query parameters: a typo like `update_since` must not silently
+    return everything."""
+    unknown = sorted(set(request.args) - set(names))
+    if unknown:
+        raise ApiError(400, "invalid_parameter", f"unknown parameter {', '.join(unknown)}")
+
+
 def _limit(default: int = 100) -> int:
     raw = request.args.get("limit")
     if raw is None:
@@ -188,6 +196,7 @@ def openapi() -> Any:
 @bp.get("/store-configs")
 @require("export")
 def store_configs() -> Any:
+    _only("status", "updated_since", "limit", "cursor")
     query, limit = _config_query(), _limit()
     try:
         with _db().session() as s:
@@ -202,6 +211,7 @@ def store_configs() -> Any:
 @bp.get("/store-configs/<int:config_id>")
 @require("export")
 def store_config(config_id: int) -> Any:
+    _only()
     with _db().session() as s:
         document = get_config_document(s, config_id) if config_id <= MAX_ID else None
     if document is None:
@@ -212,6 +222,7 @@ def store_config(config_id: int) -> Any:
 @bp.get("/store-configs/export")
 @require("export")
 def export_configs() -> Any:
+    _only("status", "updated_since", "format")
     fmt = request.args.get("format", "ndjson")
     if fmt not in ("csv", "ndjson"):
         raise ApiError(400, "invalid_parameter", "format must be csv or ndjson")
@@ -298,6 +309,7 @@ def _merchant_document(merchant: Merchant) -> dict[str, Any]:
 @bp.put("/merchants/<external_id>")
 @require("merchants:write")
 def put_merchant(external_id: str) -> Any:
+    _only()
     record = request.get_json(silent=True)
     if not isinstance(record, dict):
         raise ApiError(400, "invalid_body", "the body must be a JSON object")
@@ -316,6 +328,7 @@ def put_merchant(external_id: str) -> Any:
 @bp.post("/merchants/<external_id>/erase")
 @require("erase")
 def erase(external_id: str) -> Any:
+    _only()
     try:
         with _db().session() as s:
             merchant = get_by_external_id(s, external_id)
@@ -332,6 +345,7 @@ def erase(external_id: str) -> Any:
 @bp.get("/calls")
 @require("calls:read")
 def calls() -> Any:
+    _only("external_id", "limit", "cursor")
     cursor = request.args.get("cursor", "0")
     if not cursor.isdigit() or int(cursor) > MAX_ID:
         raise ApiError(400, "invalid_cursor", "cursor is not one this API handed out")
@@ -345,6 +359,7 @@ def calls() -> Any:
 @bp.get("/calls/<int:call_id>")
 @require("calls:read")
 def call(call_id: int) -> Any:
+    _only()
     with _db().session() as s:
         document = get_call_document(s, call_id) if call_id <= MAX_ID else None
     if document is None:
