@@ -79,10 +79,12 @@ def import_actions_module(module: str, search_path: Path | None) -> Any:
     with _import_lock:
         if search_path is not None:
             location = str(search_path.resolve())
-            loaded = sys.modules.get(module.split(".")[0])
+            top = module.split(".")[0]
+            loaded = sys.modules.get(top)
             if loaded is not None:
                 origin = Path(getattr(loaded, "__file__", "") or "").resolve()
-                if location not in [str(p) for p in origin.parents]:
+                wanted = (search_path / top).resolve()
+                if origin.parent != wanted and origin != wanted.with_suffix(".py"):
                     raise CustomActionError(
                         f"a different module named '{module}' is already imported ({origin}); "
                         f"name the actions module uniquely in endpoints.yml (actions_module)"

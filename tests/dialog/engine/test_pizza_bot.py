@@ -1,0 +1,113 @@
+"""The standard Rasa form bot fixture runs unchanged: its own test stories pass, in process
+and against a real rasa-sdk action server over HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from voicebot.cli import cli
+from voicebot.dialog import Agent
+from voicebot.dialog.stories import load_stories
+from voicebot.dialog.testing import run_stories
+
+from .conftest import PIZZA_BOT
+
+
+def _results(agent: Agent):  # type: ignore[no-untyped-def]
+    stories = load_stories(agent.project.test_files, test=True)
+    assert len(stories) == 5
+    return run_stories(agent, stories, "en")
+
+
+def test_fixture_passes_its_test_stories_in_process(pizza_agent: Agent) -> None:
+    failures = [(r.story.name, r.divergence) for r in _results(pizza_agent) if not r.passed]
+    assert failures == []
+
+
+def test_dialog_test_command_reports_pass_and_fail(pizza_copy: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["dialog", "test", str(PIZZA_BOT)])
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.count("PASS") == 5 and "5 passed, 0 failed" in ok.output
+
+    # a story expecting the wrong response fails at that step, with file and line
+    story_file = pizza_copy / "tests" / "test_stories.yml"
+    text = story_file.read_text().replace("- action: utter_ask_continue", "- action: utter_greet")
+    story_file.write_text(text)
+    (pizza_copy / "endpoints.yml").write_text("action_endpoint:\n  actions_module: actions\n")
+    os.symlink(PIZZA_BOT / "actions", pizza_copy / "actions")
+    bad = runner.invoke(cli, ["dialog", "test", str(pizza_copy)])
+    assert bad.exit_code == 1
+    line = next(n for n, l in enumerate(text.splitlines(), 1) if "utter_greet" in l and n > 60)
+    assert (
+        f"test_stories.yml:{line}: expected action 'utter_greet', but the bot ran "
+        "'utter_ask_continue'" in bad.output
+    )
+    assert "3 passed, 2 failed" in bad.output
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def action_server():  # type: ignore[no-untyped-def]
+    """The real rasa-sdk action server serving the fixture's actions package."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        cwd=PIZZA_BOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"action server exited: {process.stderr.read().decode()[-2000:]}")
+            try:
+                if requests.get(f"{url}/health", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.3)
+        else:
+            pytest.fail("action server did not start")
+        yield f"{url}/webhook"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def test_fixture_passes_its_test_stories_over_http(action_server: str) -> None:
+    agent = Agent.load(PIZZA_BOT, action_endpoint=action_server)
+    assert type(agent.runner.custom).__name__ == "HttpActions"
+    failures = [(r.story.name, r.divergence) for r in _results(agent) if not r.passed]
+    assert failures == []
+    # the order number comes from the remote action: proof the server really ran it
+    conv = agent.new_conversation("http-check", language="en")
+    conv.start()
+    conv.handle("I want to order 3 small margherita pizzas")
+    conv.handle("no")
+    turn = conv.handle("Main Square by the fountain")
+    assert conv.tracker.get_slot("order_number").startswith("P-")
+    assert turn.messages[0].response == "utter_order_summary"
+    assert turn.messages[0].text == (
+        f"Order {conv.tracker.get_slot('order_number')}: 3 small margherita to Main Square by "
+        "the fountain."
+    )
