@@ -116,6 +116,14 @@ def _register() -> None:
 
     cli.add_command(chat_command)
     cli.add_command(dialog_group)
+    from voicebot.review.commands import staff_group
+
+    cli.add_command(staff_group)
+    from voicebot.api.commands import api_token_group, export_command, retention_group
+
+    cli.add_command(api_token_group)
+    cli.add_command(export_command)
+    cli.add_command(retention_group)
 
 
 _register()

@@ -3,11 +3,8 @@ voicebot.crm, answer JSON. Every error has the same shape: {"error": {"code", "m
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from typing import Any
@@ -16,6 +13,7 @@ from dateutil import parser as date_parser
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, stream_with_context
 from werkzeug.exceptions import HTTPException
 
+from voicebot.api.formats import FORMATS, export_lines
 from voicebot.api.openapi import openapi_document
 from voicebot.api.ratelimit import TokenBucketLimiter
 from voicebot.config import Settings
@@ -23,10 +21,8 @@ from voicebot.crm.db import Database
 from voicebot.crm.exports import (
     ConfigQuery,
     InvalidCursor,
-    field_names,
     get_call_document,
     get_config_document,
-    iter_configs,
     list_calls_after,
     list_configs,
 )
@@ -226,65 +222,10 @@ def export_configs() -> Any:
     fmt = request.args.get("format", "ndjson")
     if fmt not in ("csv", "ndjson"):
         raise ApiError(400, "invalid_parameter", "format must be csv or ndjson")
-    query = _config_query()
-    db = _db()
-    if fmt == "ndjson":
-        body = _ndjson(db, query)
-        mimetype = "application/x-ndjson"
-    else:
-        with db.session() as s:
-            names = field_names(s, query)
-        body = _csv(db, query, names)
-        mimetype = "text/csv"
-    response = Response(stream_with_context(body), mimetype=mimetype)
+    body = export_lines(_db(), _config_query(), fmt)
+    response = Response(stream_with_context(body), mimetype=FORMATS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="store-configs.{fmt}"'
     return response
-
-
-def _ndjson(db: Database, query: ConfigQuery) -> Iterator[str]:
-    with db.session() as s:
-        for document in iter_configs(s, query):
-            yield json.dumps(document, ensure_ascii=False, default=str) + "\n"
-
-
-CSV_COLUMNS = [
-    "id",
-    "merchant_id",
-    "external_id",
-    "status",
-    "reviewer",
-    "reviewed_at",
-    "updated_at",
-]
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        value = "; ".join(str(v) for v in value)
-    elif isinstance(value, dict):
-        value = json.dumps(value, ensure_ascii=False)
-    text = str(value)
-    # A leading =, +, - or @ would run as a formula in a spreadsheet: quote it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-def _csv(db: Database, query: ConfigQuery, names: list[str]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS + names)
-    with db.session() as s:
-        for document in iter_configs(s, query):
-            fields = document["fields"]
-            writer.writerow(
-                [_cell(document[c]) for c in CSV_COLUMNS]
-                + [_cell(fields[n]["value"]) if n in fields else "" for n in names]
-            )
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
 
 
 def _merchant_document(merchant: Merchant) -> dict[str, Any]:

@@ -1,0 +1,66 @@
+"""Store configurations as streamed CSV or NDJSON text, shared by the API and `voicebot export`.
+Each generator opens its own session and fetches in keyset batches, so memory stays flat."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from voicebot.crm.db import Database
+from voicebot.crm.exports import ConfigQuery, field_names, iter_configs
+
+CSV_COLUMNS = [
+    "id",
+    "merchant_id",
+    "external_id",
+    "status",
+    "reviewer",
+    "reviewed_at",
+    "updated_at",
+]
+FORMATS = {"csv": "text/csv", "ndjson": "application/x-ndjson"}
+
+
+def ndjson_lines(db: Database, query: ConfigQuery) -> Iterator[str]:
+    with db.session() as s:
+        for document in iter_configs(s, query):
+            yield json.dumps(document, ensure_ascii=False, default=str) + "\n"
+
+
+def csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False)
+    text = str(value)
+    # A leading =, +, - or @ would run as a formula in a spreadsheet: quote it.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def csv_lines(db: Database, query: ConfigQuery) -> Iterator[str]:
+    """A header with one column per field name found, then one row per configuration."""
+    with db.session() as s:
+        names = field_names(s, query)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS + names)
+    with db.session() as s:
+        for document in iter_configs(s, query):
+            fields = document["fields"]
+            writer.writerow(
+                [csv_cell(document[c]) for c in CSV_COLUMNS]
+                + [csv_cell(fields[n]["value"]) if n in fields else "" for n in names]
+            )
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def export_lines(db: Database, query: ConfigQuery, fmt: str) -> Iterator[str]:
+    return csv_lines(db, query) if fmt == "csv" else ndjson_lines(db, query)
