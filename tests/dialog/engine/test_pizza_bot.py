@@ -47,7 +47,7 @@ def test_dialog_test_command_reports_pass_and_fail(pizza_copy: Path) -> None:
     os.symlink(PIZZA_BOT / "actions", pizza_copy / "actions")
     bad = runner.invoke(cli, ["dialog", "test", str(pizza_copy)])
     assert bad.exit_code == 1
-    line = next(n for n, l in enumerate(text.splitlines(), 1) if "utter_greet" in l and n > 60)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "utter_greet" in row and n > 60)
     assert (
         f"test_stories.yml:{line}: expected action 'utter_greet', but the bot ran "
         "'utter_ask_continue'" in bad.output

@@ -75,8 +75,15 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(0).lower(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
 
 
+def _fold(word: str) -> str:
+    """Without diacritics: speech recognisers and typists often drop them."""
+    decomposed = unicodedata.normalize("NFKD", word.replace("ł", "l").replace("Ł", "L"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def _similar(a: str, b: str) -> bool:
-    """Same word up to an inflected ending (Polish cases, English plurals)."""
+    """Same word up to diacritics and an inflected ending (Polish cases, English plurals)."""
+    a, b = _fold(a), _fold(b)
     if a == b:
         return True
     if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 3:
@@ -129,7 +136,7 @@ class EntityExtractor:
             toks = tuple(t for t, _, _ in _tokens(surface))
             if entity and toks:
                 phrases.setdefault(
-                    (toks, entity, None, None), _Phrase(toks, entity, value, None, None, "synonym")
+                    (toks, entity, None, None), _Phrase(toks, entity, None, None, None, "synonym")
                 )
         self.phrases = [p for p in phrases.values() if p.tokens]
 
@@ -143,6 +150,8 @@ class EntityExtractor:
                 window = words[i : i + n]
                 if tuple(window) == phrase.tokens:
                     confidence = 1.0
+                elif [_fold(w) for w in window] == [_fold(t) for t in phrase.tokens]:
+                    confidence = 0.9
                 elif all(_similar(a, b) for a, b in zip(window, phrase.tokens, strict=True)):
                     confidence = 0.8
                 else:
