@@ -343,7 +343,11 @@ def approve_config(merchant_id: int) -> Any:
     if urls:
         from voicebot.api.webhooks import WebhookSender
 
-        WebhookSender(_db(), _settings()).start_background()
+        try:
+            WebhookSender(_db(), _settings()).start_background()
+        except ValueError as exc:  # misconfigured: the deliveries stay queued and logged
+            flash(f"Approved, but webhooks were not sent: {exc}", "error")
+            return _back(merchant_id)
     flash("Configuration approved.", "ok")
     return _back(merchant_id)
 
