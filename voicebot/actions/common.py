@@ -1,0 +1,178 @@
+"""Shared pieces of the onboarding actions: language, labels, keyword lexicon, clock."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
+
+DATA = Path(__file__).parent / "data"
+
+# The form's questions, in the order they are asked.
+FORM_FIELDS = [
+    "prefill_confirmed",
+    "contact_name",
+    "store_name",
+    "industry",
+    "product_count",
+    "sales_channels",
+    "migrate_products",
+    "has_domain",
+    "domain",
+    "payment_methods",
+    "shipping_methods",
+    "tax_id",
+    "tax_id_confirmed",
+    "contact_email",
+    "contact_email_confirmed",
+    "launch_date",
+]
+# Store configuration fields (what the call layer saves), without helper slots.
+CONFIG_FIELDS = [
+    "contact_name",
+    "store_name",
+    "industry",
+    "product_count",
+    "sales_channels",
+    "migrate_products",
+    "has_domain",
+    "domain",
+    "payment_methods",
+    "shipping_methods",
+    "tax_id",
+    "contact_email",
+    "launch_date",
+]
+# What the platform may already know from sign-up: confirmed in one sentence, not asked.
+SIGNUP_FIELDS = ["store_name", "company_name", "contact_email", "tax_id", "domain"]
+CONFIRM_SLOTS = {"tax_id": "tax_id_confirmed", "contact_email": "contact_email_confirmed"}
+# Intents that are never an answer to the question being asked.
+CONTROL_INTENTS = {
+    "opt_out",
+    "request_human",
+    "request_callback",
+    "ask_bot_identity",
+    "repeat",
+    "wait",
+    "silence",
+    "dont_know",
+    "correct",
+    "chitchat",
+    "greet",
+    "goodbye",
+}
+DEFAULT_LANGUAGE = "pl"
+
+
+def lang_of(tracker: Tracker) -> str:
+    value = tracker.get_slot("language")
+    return value if value in ("pl", "en", "cs", "ru") else DEFAULT_LANGUAGE
+
+
+@cache
+def labels(lang: str) -> dict[str, Any]:
+    path = DATA / f"{lang}.yml"
+    if not path.exists():
+        path = DATA / f"{DEFAULT_LANGUAGE}.yml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@cache
+def lexicon() -> dict[str, dict[str, list[str]]]:
+    return yaml.safe_load((DATA / "lexicon.yml").read_text(encoding="utf-8"))
+
+
+def keyword_values(text: str, kind: str) -> list[str]:
+    """Values of a list/category slot named in free speech, in the order first mentioned."""
+    lowered = " " + re.sub(r"\s+", " ", text.lower()) + " "
+    hits: list[tuple[int, str]] = []
+    for value, stems in lexicon()[kind].items():
+        positions = [lowered.find(" " + stem.lower()) for stem in stems]
+        found = [p for p in positions if p >= 0]
+        if found:
+            hits.append((min(found), value))
+    return [value for _, value in sorted(hits)]
+
+
+def join_words(items: list[str], lang: str) -> str:
+    """ "a, b i c" — a spoken list, no symbols."""
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + f" {labels(lang)['and']} " + items[-1]
+
+
+def value_label(field: str, value: Any, lang: str) -> str:
+    table = labels(lang)["values"].get(field, {})
+    if isinstance(value, list):
+        return join_words([str(table.get(v, v)) for v in value], lang)
+    return str(table.get(value, value))
+
+
+def field_label(field: str, lang: str) -> str:
+    return str(labels(lang)["fields"].get(field, field))
+
+
+def now_of(tracker: Tracker) -> datetime:
+    """The current time; a test or replay may pin it with message metadata "now" (ISO)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    pinned = metadata.get("now") or tracker.get_slot("call_started_at")
+    if pinned:
+        try:
+            moment = datetime.fromisoformat(str(pinned))
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return datetime.now(UTC)
+
+
+def timezone_of(tracker: Tracker) -> str:
+    return tracker.get_slot("timezone") or "Europe/Warsaw"
+
+
+def country_of(tracker: Tracker) -> str:
+    return (tracker.get_slot("country") or "PL").upper()
+
+
+def latest_text(tracker: Tracker) -> str:
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+def latest_intent(tracker: Tracker) -> str:
+    return str(((tracker.latest_message or {}).get("intent") or {}).get("name") or "")
+
+
+def end_call(outcome: str, extra: list[EventType] | None = None) -> list[EventType]:
+    """Events that close the call: the outcome, no active form, hang up."""
+    return [
+        *(extra or []),
+        SlotSet("call_outcome", outcome),
+        SlotSet("requested_slot", None),
+        ActiveLoop(None),
+        FollowupAction("action_hangup"),
+    ]
+
+
+def trailing_user_intents(tracker: Tracker) -> list[str]:
+    """Intents of the user messages at the end of the conversation, latest first."""
+    intents: list[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            intents.append(str(((event.get("parse_data") or {}).get("intent") or {}).get("name")))
+    return intents
+
+
+def count_trailing(tracker: Tracker, intent: str) -> int:
+    count = 0
+    for name in trailing_user_intents(tracker):
+        if name != intent:
+            break
+        count += 1
+    return count

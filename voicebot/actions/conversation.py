@@ -1,0 +1,364 @@
+"""The onboarding call's custom actions: opening, prefill and resume, interruptions
+(silence, repeat, skip, correction, misunderstanding), and the ways a call ends."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from voicebot.dialog.normalise import say_date, say_datetime, say_number, spell_address
+
+from .common import (
+    CONFIG_FIELDS,
+    CONFIRM_SLOTS,
+    FORM_FIELDS,
+    SIGNUP_FIELDS,
+    count_trailing,
+    end_call,
+    field_label,
+    join_words,
+    labels,
+    lang_of,
+    now_of,
+    value_label,
+)
+from .forms import ValidateOnboardingForm, callback_time_from
+
+MAX_SILENCES = 3
+MAX_MISUNDERSTANDINGS = 3
+NEXT_FIELD_WORDS = {"pl": "ostatnio", "en": "last time"}
+
+
+def _spoken(slot: str, value: Any, lang: str) -> str:
+    if slot in ("contact_email", "domain"):
+        return spell_address(str(value), lang)
+    if slot == "tax_id":
+        from voicebot.dialog.normalise import say_digits
+
+        return say_digits(str(value), lang)
+    return str(value)
+
+
+class ActionSessionStart(Action):
+    """Opens the call: keeps the slots the call layer pre-filled, notes which ones they were,
+    greets with the disclosures (virtual assistant, recorded, why, how to opt out), then asks
+    whether now is a good time (the opening form)."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        carried = {k: v for k, v in tracker.current_slot_values().items() if v is not None}
+        events: list[EventType] = [SessionStarted()]
+        events += [SlotSet(k, v) for k, v in carried.items()]
+        prefilled = [f for f in FORM_FIELDS + SIGNUP_FIELDS if carried.get(f) is not None]
+        prefilled = list(dict.fromkeys(prefilled))
+        events.append(SlotSet("prefilled_fields", prefilled))
+        lang = lang_of(tracker)
+        extra: dict[str, Any] = {}
+        if carried.get("domain") and carried.get("has_domain") is None:
+            events.append(SlotSet("has_domain", True))
+        for slot in ("tax_id", "contact_email", "domain"):
+            if carried.get(slot):
+                spoken_slot = f"{slot}_spoken"
+                extra[spoken_slot] = _spoken(slot, carried[slot], lang)
+                events.append(SlotSet(spoken_slot, extra[spoken_slot]))
+        named = "utter_opening_named" if carried.get("contact_name") else "utter_opening"
+        dispatcher.utter_message(response=named)
+        events.append(FollowupAction("opening_form"))
+        return events
+
+
+class ActionAfterOpening(Action):
+    """Now is a good time: confirm what we already know or say where we stopped last time,
+    then start the questions. Not a good time: ask when to call back."""
+
+    def name(self) -> str:
+        return "action_after_opening"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        if tracker.get_slot("good_time") is False:
+            return [FollowupAction("callback_form")]
+        lang = lang_of(tracker)
+        prefilled = tracker.get_slot("prefilled_fields") or []
+        answered = [f for f in prefilled if f in FORM_FIELDS and f not in SIGNUP_FIELDS]
+        if answered or tracker.get_slot("skipped_fields"):
+            remaining = await _remaining_questions(dispatcher, tracker, domain)
+            last = next(
+                (f for f in reversed(FORM_FIELDS) if f in answered and f in CONFIG_FIELDS),
+                answered[-1] if answered else "contact_name",
+            )
+            dispatcher.utter_message(
+                response="utter_resume",
+                last_field=field_label(last, lang),
+                remaining=say_number(len(remaining), lang),
+            )
+        return [FollowupAction("onboarding_form")]
+
+
+async def _remaining_questions(dispatcher, tracker, domain) -> list[str]:
+    form = ValidateOnboardingForm()
+    required = await form.required_slots(FORM_FIELDS, dispatcher, tracker, domain)
+    return [s for s in required if tracker.get_slot(s) is None and s not in CONFIRM_SLOTS.values()]
+
+
+class ActionAskPrefillConfirmed(Action):
+    """ONE sentence with everything the platform already knows, and one yes/no question."""
+
+    def name(self) -> str:
+        return "action_ask_prefill_confirmed"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        lang = lang_of(tracker)
+        prefilled = tracker.get_slot("prefilled_fields") or []
+        items = []
+        for field in SIGNUP_FIELDS:
+            value = tracker.get_slot(field)
+            if field in prefilled and value:
+                template = labels(lang)["prefill_items"][field]
+                items.append(template.format(value=_spoken(field, value, lang)))
+        dispatcher.utter_message(
+            response="utter_ask_prefill_confirmed", items=join_words(items, lang)
+        )
+        return []
+
+
+class ActionFinishOnboarding(Action):
+    """A short spoken summary and the next step; the outcome is complete or partial."""
+
+    def name(self) -> str:
+        return "action_finish_onboarding"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        lang = lang_of(tracker)
+        parts = []
+        for field in ("store_name", "industry", "product_count", "launch_date"):
+            value = tracker.get_slot(field)
+            if value is None:
+                continue
+            if field == "product_count":
+                spoken = say_number(value, lang)
+                if tracker.get_slot("product_count_approximate"):
+                    spoken = f"{labels(lang)['approximately']} {spoken}"
+                spoken = f"{spoken} {labels(lang)['products']}"
+            elif field == "launch_date":
+                moment = datetime.fromisoformat(f"{value}T12:00:00").replace(
+                    tzinfo=now_of(tracker).tzinfo
+                )
+                spoken = say_date(moment, lang, now_of(tracker))
+            else:
+                spoken = value_label(field, value, lang)
+            parts.append(spoken)
+        skipped = [f for f in (tracker.get_slot("skipped_fields") or []) if f in CONFIG_FIELDS]
+        missing = [f for f in CONFIG_FIELDS if tracker.get_slot(f) is None and f in skipped]
+        dispatcher.utter_message(response="utter_summary", summary=join_words(parts, lang))
+        if missing:
+            open_fields = join_words(
+                list(dict.fromkeys(field_label(f, lang) for f in missing)), lang
+            )
+            dispatcher.utter_message(response="utter_next_step_partial", open_fields=open_fields)
+            return end_call("partial")
+        dispatcher.utter_message(response="utter_next_step")
+        return end_call("completed")
+
+
+class ActionScheduleCallback(Action):
+    """Confirms the callback time, spoken naturally, and ends politely."""
+
+    def name(self) -> str:
+        return "action_schedule_callback"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        value = tracker.get_slot("callback_time")
+        if value:
+            moment = datetime.fromisoformat(value)
+            spoken = say_datetime(moment, lang_of(tracker), now_of(tracker))
+            dispatcher.utter_message(response="utter_callback_confirmed", when=spoken)
+        else:
+            dispatcher.utter_message(response="utter_callback_later")
+        return end_call("callback_requested")
+
+
+class ActionRequestCallback(Action):
+    """ "Call me tomorrow at ten" at any point: scheduled at once; with no time, asked."""
+
+    def name(self) -> str:
+        return "action_request_callback"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        found = callback_time_from(tracker)
+        if found:
+            moment = datetime.fromisoformat(found["callback_time"])
+            spoken = say_datetime(moment, lang_of(tracker), now_of(tracker))
+            dispatcher.utter_message(response="utter_callback_confirmed", when=spoken)
+            return end_call(
+                "callback_requested", [SlotSet("callback_time", found["callback_time"])]
+            )
+        return [
+            SlotSet("requested_slot", None),
+            SlotSet("good_time", False),
+            FollowupAction("callback_form"),
+        ]
+
+
+class ActionRequestHuman(Action):
+    def name(self) -> str:
+        return "action_request_human"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        dispatcher.utter_message(response="utter_human_callback")
+        return end_call("human_requested", [SlotSet("human_requested", True)])
+
+
+class ActionOptOut(Action):
+    def name(self) -> str:
+        return "action_opt_out"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        dispatcher.utter_message(response="utter_opt_out")
+        return end_call("opted_out", [SlotSet("opted_out", True)])
+
+
+class ActionHandleSilence(Action):
+    """Nothing heard: ask again (the form repeats its question); after three silences in a
+    row, end politely."""
+
+    def name(self) -> str:
+        return "action_handle_silence"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        if count_trailing(tracker, "silence") >= MAX_SILENCES:
+            dispatcher.utter_message(response="utter_goodbye_silence")
+            return end_call("silence")
+        dispatcher.utter_message(response="utter_silence_reprompt")
+        return _back_to_form(tracker)
+
+
+class ActionHandleMisunderstanding(Action):
+    """The NLU (or the policy) could not place the answer: apologise and ask again; after
+    three in a row, offer a consultant's callback and end."""
+
+    def name(self) -> str:
+        return "action_handle_misunderstanding"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        if count_trailing(tracker, "nlu_fallback") >= MAX_MISUNDERSTANDINGS:
+            dispatcher.utter_message(response="utter_not_understood_end")
+            return end_call("not_understood", [SlotSet("human_requested", True)])
+        dispatcher.utter_message(response="utter_not_understood")
+        return _back_to_form(tracker)
+
+
+def _back_to_form(tracker: Tracker) -> list[EventType]:
+    loop = (tracker.active_loop or {}).get("name")
+    if loop:
+        return [FollowupAction(loop)]
+    return [FollowupAction("action_repeat_last")]
+
+
+class ActionRepeatLast(Action):
+    """ "Repeat, please": inside a form the form re-asks its question; outside, the last bot
+    message is said again."""
+
+    def name(self) -> str:
+        return "action_repeat_last"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        if (tracker.active_loop or {}).get("name"):
+            dispatcher.utter_message(response="utter_repeat_ack")
+            return []
+        for event in reversed(tracker.events):
+            if event.get("event") == "bot" and event.get("text"):
+                dispatcher.utter_message(text=event["text"])
+                break
+        return []
+
+
+class ActionSkipField(Action):
+    """ "I don't know" / "skip": the field stays open, is flagged, and the form moves on."""
+
+    def name(self) -> str:
+        return "action_skip_field"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        slot = tracker.get_slot("requested_slot")
+        skipped = list(tracker.get_slot("skipped_fields") or [])
+        if slot and slot not in skipped:
+            skipped.append(slot)
+        dispatcher.utter_message(response="utter_skip_ack")
+        return [SlotSet("skipped_fields", skipped), SlotSet("invalid_count", 0)]
+
+
+class ActionCorrectField(Action):
+    """ "No, I said five hundred" / "change the e-mail": the named (or the last answered)
+    field gets the new value if one was said, otherwise it is asked again."""
+
+    def name(self) -> str:
+        return "action_correct_field"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        target = self._target(tracker)
+        if target is None:
+            dispatcher.utter_message(response="utter_correct_which")
+            return []
+        events: list[EventType] = [SlotSet(target, None), SlotSet("invalid_count", 0)]
+        if target in CONFIRM_SLOTS:
+            events.append(SlotSet(CONFIRM_SLOTS[target], None))
+        skipped = [f for f in (tracker.get_slot("skipped_fields") or []) if f != target]
+        events.append(SlotSet("skipped_fields", skipped))
+        new_value = await self._new_value(target, dispatcher, tracker, domain)
+        if new_value:
+            events += [SlotSet(k, v) for k, v in new_value.items()]
+            dispatcher.utter_message(response="utter_correct_done")
+        else:
+            dispatcher.utter_message(response="utter_correct_ack")
+            events.append(SlotSet("requested_slot", target))
+        return events
+
+    @staticmethod
+    def _target(tracker: Tracker) -> str | None:
+        for entity in (tracker.latest_message or {}).get("entities") or []:
+            if entity.get("entity") == "field" and entity.get("value") in CONFIG_FIELDS:
+                return str(entity["value"])
+        # the last form field answered before the current question
+        requested = tracker.get_slot("requested_slot")
+        for event in reversed(tracker.events):
+            if event.get("event") != "slot":
+                continue
+            name = event.get("name")
+            if name in CONFIG_FIELDS and name != requested and event.get("value") is not None:
+                return str(name)
+        return None
+
+    @staticmethod
+    async def _new_value(target, dispatcher, tracker, domain) -> dict[str, Any]:
+        """Reuse the form's extraction as if the field had just been asked."""
+        form = ValidateOnboardingForm()
+        probe = tracker.copy()
+        probe.slots = {**tracker.slots, "requested_slot": target}
+        probe.latest_message = {
+            **(tracker.latest_message or {}),
+            "intent": {"name": "inform", "confidence": 1.0},
+        }
+        extract = getattr(form, f"extract_{target}", None)
+        if extract is None:
+            return {}
+        found = extract(dispatcher, probe, domain)
+        if not found or found.get(target) in (None, "", []):
+            return {}
+        if target in ("contact_name", "store_name"):
+            return {}  # a correction sentence is not a name: ask again instead
+        validate = getattr(form, f"validate_{target}", None)
+        if validate is not None:
+            checked = validate(found[target], dispatcher, probe, domain)
+            if checked.get(target) is None:
+                return {}
+            found.update(checked)
+        return found

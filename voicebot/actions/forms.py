@@ -1,0 +1,393 @@
+"""Slot extraction and validation of the onboarding, opening and callback forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from voicebot.dialog.normalise import (
+    parse_datetime,
+    parse_domain,
+    parse_email,
+    parse_quantity,
+    parse_tax_id,
+    parse_yes_no,
+    say_digits,
+    spell_address,
+)
+
+from .common import (
+    CONFIRM_SLOTS,
+    CONTROL_INTENTS,
+    SIGNUP_FIELDS,
+    country_of,
+    keyword_values,
+    lang_of,
+    latest_intent,
+    latest_text,
+    now_of,
+    timezone_of,
+)
+
+LIST_SLOTS = {
+    "payment_methods": "payment_method",
+    "shipping_methods": "shipping_method",
+    "sales_channels": "sales_channel",
+}
+# Introductions around a spoken name: "mam na imię Jan", "my name is ...", "sklep nazywa się".
+NAME_FILLERS = {
+    "mam",
+    "na",
+    "imię",
+    "nazywam",
+    "się",
+    "to",
+    "jest",
+    "ja",
+    "jestem",
+    "mój",
+    "moje",
+    "nazwa",
+    "sklepu",
+    "sklep",
+    "nazywa",
+    "będzie",
+    "my",
+    "name",
+    "is",
+    "it's",
+    "i'm",
+    "im",
+    "i",
+    "am",
+    "this",
+    "the",
+    "store",
+    "shop",
+    "called",
+    "it",
+    "will",
+    "be",
+    "our",
+    "tak",
+    "yes",
+    "nasz",
+}
+MAX_INVALID = 3  # after this many rejected answers to one question it is skipped and flagged
+
+
+def _requested(tracker: Tracker, slot: str) -> bool:
+    return tracker.get_slot("requested_slot") == slot and latest_intent(tracker) not in (
+        CONTROL_INTENTS - {"greet"}
+    )
+
+
+def _entity_values(tracker: Tracker, entity: str) -> list[str]:
+    return [
+        str(e.get("value"))
+        for e in (tracker.latest_message or {}).get("entities") or []
+        if e.get("entity") == entity
+    ]
+
+
+def strip_name(text: str) -> str:
+    words = [w for w in text.split() if w.lower() not in NAME_FILLERS]
+    return " ".join(w.capitalize() if w.islower() else w for w in words)
+
+
+class ValidateOnboardingForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_onboarding_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """The questions still worth asking: conditional ones only when they apply, and
+        nothing the merchant chose to skip."""
+        skipped = set(tracker.get_slot("skipped_fields") or [])
+        prefilled = set(tracker.get_slot("prefilled_fields") or [])
+        channels = tracker.get_slot("sales_channels") or []
+        slots: list[str] = []
+        for slot in domain_slots:
+            if slot in skipped:
+                continue
+            if slot == "prefill_confirmed" and not (prefilled & set(SIGNUP_FIELDS)):
+                continue
+            if slot == "migrate_products" and not [c for c in channels if c != "none"]:
+                continue
+            if slot == "domain" and tracker.get_slot("has_domain") is not True:
+                continue
+            if slot in CONFIRM_SLOTS.values():
+                base = next(k for k, v in CONFIRM_SLOTS.items() if v == slot)
+                if tracker.get_slot(base) is None:
+                    continue
+            slots.append(slot)
+        return slots
+
+    # -- extraction from the raw words (speech gives words, not entities)
+    def extract_product_count(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        if not _requested(tracker, "product_count"):
+            return {}
+        quantity = parse_quantity(latest_text(tracker), lang_of(tracker))
+        if quantity is None:
+            return {}
+        return {
+            "product_count": quantity.as_int(),
+            "product_count_range": [round(quantity.value), round(quantity.high)]
+            if quantity.is_range
+            else None,
+            "product_count_approximate": quantity.approximate or quantity.is_range,
+        }
+
+    def extract_tax_id(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        if not _requested(tracker, "tax_id"):
+            return {}
+        check = parse_tax_id(latest_text(tracker), lang_of(tracker), country_of(tracker))
+        if check is None:
+            return {}
+        return {"tax_id": check.value}
+
+    def extract_contact_email(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        if not _requested(tracker, "contact_email"):
+            return {}
+        address = parse_email(latest_text(tracker), lang_of(tracker))
+        return {"contact_email": address} if address else {}
+
+    def extract_domain(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        if not _requested(tracker, "domain"):
+            return {}
+        name = parse_domain(latest_text(tracker), lang_of(tracker))
+        return {"domain": name} if name else {}
+
+    def extract_launch_date(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        if not _requested(tracker, "launch_date"):
+            return {}
+        when = parse_datetime(
+            latest_text(tracker), lang_of(tracker), now_of(tracker), timezone_of(tracker)
+        )
+        return {"launch_date": when.value.date().isoformat()} if when else {}
+
+    def _extract_list(self, tracker: Tracker, slot: str) -> dict[str, Any]:
+        if not _requested(tracker, slot):
+            return {}
+        values = _entity_values(tracker, LIST_SLOTS[slot]) or keyword_values(
+            latest_text(tracker), slot
+        )
+        return {slot: list(dict.fromkeys(values))} if values else {}
+
+    def extract_payment_methods(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._extract_list(tracker, "payment_methods")
+
+    def extract_shipping_methods(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._extract_list(tracker, "shipping_methods")
+
+    def extract_sales_channels(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._extract_list(tracker, "sales_channels")
+
+    def extract_industry(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        if not _requested(tracker, "industry"):
+            return {}
+        values = _entity_values(tracker, "industry") or keyword_values(
+            latest_text(tracker), "industry"
+        )
+        if values:
+            return {"industry": values[0]}
+        text = latest_text(tracker).strip()
+        return {"industry": "other", "industry_detail": text} if len(text.split()) >= 1 else {}
+
+    def _extract_yes_no(self, tracker: Tracker, slot: str) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != slot:
+            return {}
+        intent = latest_intent(tracker)
+        if intent == "affirm":
+            return {slot: True}
+        if intent == "deny":
+            return {slot: False}
+        if intent in CONTROL_INTENTS:
+            return {}
+        answer = parse_yes_no(latest_text(tracker), lang_of(tracker))
+        return {slot: answer} if answer is not None else {}
+
+    def extract_prefill_confirmed(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._extract_yes_no(tracker, "prefill_confirmed")
+
+    def extract_migrate_products(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._extract_yes_no(tracker, "migrate_products")
+
+    def extract_has_domain(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        found = self._extract_yes_no(tracker, "has_domain")
+        if not found and _requested(tracker, "has_domain"):
+            # "tak, moda plus kropka pl": the domain itself is a yes
+            name = parse_domain(latest_text(tracker), lang_of(tracker))
+            if name:
+                return {"has_domain": True, "domain": name}
+        if found.get("has_domain"):
+            name = parse_domain(latest_text(tracker), lang_of(tracker))
+            if name:
+                found["domain"] = name
+        return found
+
+    def extract_tax_id_confirmed(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._extract_yes_no(tracker, "tax_id_confirmed")
+
+    def extract_contact_email_confirmed(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._extract_yes_no(tracker, "contact_email_confirmed")
+
+    def _extract_text(self, tracker: Tracker, slot: str) -> dict[str, Any]:
+        if not _requested(tracker, slot) or latest_intent(tracker) in ("affirm", "deny"):
+            return {}
+        text = strip_name(latest_text(tracker))
+        return {slot: text} if text else {}
+
+    def extract_contact_name(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._extract_text(tracker, "contact_name")
+
+    def extract_store_name(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._extract_text(tracker, "store_name")
+
+    # -- validation
+    def _reject(self, dispatcher, tracker, slot: str, response: str) -> dict[str, Any]:
+        """Say why, and after MAX_INVALID tries leave the field open and flagged."""
+        count = int(tracker.get_slot("invalid_count") or 0) + 1
+        if count >= MAX_INVALID:
+            dispatcher.utter_message(response="utter_skip_gave_up")
+            skipped = list(tracker.get_slot("skipped_fields") or [])
+            return {slot: None, "invalid_count": 0, "skipped_fields": [*skipped, slot]}
+        dispatcher.utter_message(response=response)
+        return {slot: None, "invalid_count": count}
+
+    def validate_product_count(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if isinstance(value, int | float) and 0 <= value <= 10_000_000:
+            return {"product_count": int(value), "invalid_count": 0}
+        return self._reject(dispatcher, tracker, "product_count", "utter_invalid_product_count")
+
+    def validate_tax_id(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        from voicebot.dialog.normalise import check_tax_id
+
+        check = check_tax_id(str(value), country_of(tracker))
+        if not check.valid:
+            response = (
+                "utter_invalid_tax_id_checksum"
+                if check.reason == "checksum"
+                else "utter_invalid_tax_id"
+            )
+            return self._reject(dispatcher, tracker, "tax_id", response)
+        spoken = say_digits(check.value, lang_of(tracker))
+        return {"tax_id": check.value, "tax_id_spoken": spoken, "invalid_count": 0}
+
+    def validate_contact_email(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        address = parse_email(str(value), lang_of(tracker))
+        if address is None:
+            return self._reject(dispatcher, tracker, "contact_email", "utter_invalid_email")
+        return {
+            "contact_email": address,
+            "contact_email_spoken": spell_address(address, lang_of(tracker)),
+            "invalid_count": 0,
+        }
+
+    def validate_domain(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        name = parse_domain(str(value), lang_of(tracker))
+        if name is None:
+            return self._reject(dispatcher, tracker, "domain", "utter_invalid_domain")
+        return {"domain": name, "domain_spoken": spell_address(name, lang_of(tracker))}
+
+    def validate_launch_date(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        return {"launch_date": str(value), "invalid_count": 0}
+
+    def _validate_confirmation(self, slot: str, value, dispatcher) -> dict[str, Any]:
+        base = next(k for k, v in CONFIRM_SLOTS.items() if v == slot)
+        if value is False:
+            dispatcher.utter_message(response=f"utter_{base}_retry")
+            return {slot: None, base: None}
+        return {slot: bool(value)}
+
+    def validate_tax_id_confirmed(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._validate_confirmation("tax_id_confirmed", value, dispatcher)
+
+    def validate_contact_email_confirmed(
+        self, value, dispatcher, tracker, domain
+    ) -> dict[str, Any]:
+        return self._validate_confirmation("contact_email_confirmed", value, dispatcher)
+
+    def validate_prefill_confirmed(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value is True:
+            return {
+                "prefill_confirmed": True,
+                **{
+                    CONFIRM_SLOTS[f]: True for f in CONFIRM_SLOTS if tracker.get_slot(f) is not None
+                },
+            }
+        # something is wrong: ask the sign-up fields again one by one
+        dispatcher.utter_message(response="utter_prefill_redo")
+        cleared = {
+            f: None for f in SIGNUP_FIELDS if f in (tracker.get_slot("prefilled_fields") or [])
+        }
+        return {"prefill_confirmed": False, **cleared}
+
+    def validate_contact_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        return {"contact_name": str(value).strip() or None}
+
+    def validate_store_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        return {"store_name": str(value).strip() or None}
+
+    def validate_sales_channels(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        values = [v for v in (value if isinstance(value, list) else [value]) if v]
+        if len(values) > 1 and "none" in values:
+            values.remove("none")
+        if not values:
+            return self._reject(dispatcher, tracker, "sales_channels", "utter_invalid_list")
+        return {"sales_channels": values}
+
+
+class ValidateOpeningForm(FormValidationAction):
+    """Is now a good time? Answered with a yes or a no in any words."""
+
+    def name(self) -> str:
+        return "validate_opening_form"
+
+    def extract_good_time(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "good_time":
+            return {}
+        intent = latest_intent(tracker)
+        if intent in ("affirm", "greet"):
+            return {"good_time": True}
+        if intent == "deny":
+            return {"good_time": False}
+        if intent in CONTROL_INTENTS:
+            return {}
+        answer = parse_yes_no(latest_text(tracker), lang_of(tracker))
+        return {"good_time": answer} if answer is not None else {}
+
+
+class ValidateCallbackForm(FormValidationAction):
+    """When to call back: a date and time resolved in the merchant's time zone."""
+
+    def name(self) -> str:
+        return "validate_callback_form"
+
+    def extract_callback_time(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "callback_time":
+            return {}
+        return callback_time_from(tracker)
+
+    def validate_callback_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        return {"callback_time": value}
+
+
+def callback_time_from(tracker: Tracker) -> dict[str, Any]:
+    """The callback moment said in the latest message; a day with no hour means 10:00."""
+    when = parse_datetime(
+        latest_text(tracker), lang_of(tracker), now_of(tracker), timezone_of(tracker)
+    )
+    if when is None:
+        return {}
+    moment = when.value if when.has_time else when.value.replace(hour=10, minute=0)
+    return {"callback_time": moment.isoformat()}
