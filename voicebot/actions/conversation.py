@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SessionStarted, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -44,35 +44,28 @@ def _spoken(slot: str, value: Any, lang: str) -> str:
     return str(value)
 
 
-class ActionSessionStart(Action):
-    """Opens the call: keeps the slots the call layer pre-filled, notes which ones they were,
-    greets with the disclosures (virtual assistant, recorded, why, how to opt out), then asks
-    whether now is a good time (the opening form)."""
+class ActionOpenCall(Action):
+    """Opens the call (rule at conversation start): notes which slots the call layer
+    pre-filled, greets with the disclosures (virtual assistant, recorded, why, how to opt
+    out); the opening form then asks whether now is a good time."""
 
     def name(self) -> str:
-        return "action_session_start"
+        return "action_open_call"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         carried = {k: v for k, v in tracker.current_slot_values().items() if v is not None}
-        events: list[EventType] = [SessionStarted()]
-        events += [SlotSet(k, v) for k, v in carried.items()]
         prefilled = [f for f in FORM_FIELDS + SIGNUP_FIELDS if carried.get(f) is not None]
-        prefilled = list(dict.fromkeys(prefilled))
-        events.append(SlotSet("prefilled_fields", prefilled))
+        events: list[EventType] = [SlotSet("prefilled_fields", list(dict.fromkeys(prefilled)))]
         lang = lang_of(tracker)
-        extra: dict[str, Any] = {}
         if carried.get("domain") and carried.get("has_domain") is None:
             events.append(SlotSet("has_domain", True))
         for slot in ("tax_id", "contact_email", "domain"):
             if carried.get(slot):
-                spoken_slot = f"{slot}_spoken"
-                extra[spoken_slot] = _spoken(slot, carried[slot], lang)
-                events.append(SlotSet(spoken_slot, extra[spoken_slot]))
+                events.append(SlotSet(f"{slot}_spoken", _spoken(slot, carried[slot], lang)))
         named = "utter_opening_named" if carried.get("contact_name") else "utter_opening"
         dispatcher.utter_message(response=named)
-        events.append(FollowupAction("opening_form"))
         return events
 
 
@@ -88,7 +81,9 @@ class ActionAfterOpening(Action):
             return [FollowupAction("callback_form")]
         lang = lang_of(tracker)
         prefilled = tracker.get_slot("prefilled_fields") or []
-        answered = [f for f in prefilled if f in FORM_FIELDS and f not in SIGNUP_FIELDS]
+        answered = [
+            f for f in prefilled if f in FORM_FIELDS and f not in [*SIGNUP_FIELDS, "contact_name"]
+        ]
         if answered or tracker.get_slot("skipped_fields"):
             remaining = await _remaining_questions(dispatcher, tracker, domain)
             last = next(
@@ -305,6 +300,12 @@ class ActionCorrectField(Action):
 
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         target = self._target(tracker)
+        for candidate in self._recent_fields(tracker):
+            # "no, I said five hundred": the recent field the new words fit
+            if target is None or target == self._last(tracker):
+                if await self._new_value(candidate, dispatcher, tracker, domain):
+                    target = candidate
+                    break
         if target is None:
             dispatcher.utter_message(response="utter_correct_which")
             return []
@@ -321,6 +322,20 @@ class ActionCorrectField(Action):
             dispatcher.utter_message(response="utter_correct_ack")
             events.append(SlotSet("requested_slot", target))
         return events
+
+    @staticmethod
+    def _recent_fields(tracker: Tracker) -> list[str]:
+        seen: list[str] = []
+        for event in reversed(tracker.events):
+            name = event.get("name")
+            if event.get("event") == "slot" and name in CONFIG_FIELDS and name not in seen:
+                seen.append(str(name))
+        return seen[:4]
+
+    @classmethod
+    def _last(cls, tracker: Tracker) -> str | None:
+        recent = [f for f in cls._recent_fields(tracker) if tracker.get_slot(f) is not None]
+        return recent[0] if recent else None
 
     @staticmethod
     def _target(tracker: Tracker) -> str | None:

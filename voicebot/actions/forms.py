@@ -266,7 +266,17 @@ class ValidateOnboardingForm(FormValidationAction):
 
     def validate_product_count(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if isinstance(value, int | float) and 0 <= value <= 10_000_000:
-            return {"product_count": int(value), "invalid_count": 0}
+            # helper slots are returned here: rasa-sdk drops extracted slots the form lacks
+            quantity = parse_quantity(latest_text(tracker), lang_of(tracker))
+            detail: dict[str, Any] = {}
+            if quantity is not None and quantity.as_int() == int(value):
+                detail = {
+                    "product_count_range": [round(quantity.value), round(quantity.high)]
+                    if quantity.is_range
+                    else None,
+                    "product_count_approximate": quantity.approximate or quantity.is_range,
+                }
+            return {"product_count": int(value), "invalid_count": 0, **detail}
         return self._reject(dispatcher, tracker, "product_count", "utter_invalid_product_count")
 
     def validate_tax_id(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
