@@ -302,10 +302,10 @@ class ActionCorrectField(Action):
         target = self._target(tracker)
         for candidate in self._recent_fields(tracker):
             # "no, I said five hundred": the recent field the new words fit
-            if target is None or target == self._last(tracker):
-                if await self._new_value(candidate, dispatcher, tracker, domain):
-                    target = candidate
-                    break
+            default = target is None or target == self._last(tracker)
+            if default and await self._new_value(candidate, dispatcher, tracker, domain):
+                target = candidate
+                break
         if target is None:
             dispatcher.utter_message(response="utter_correct_which")
             return []

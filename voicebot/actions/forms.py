@@ -139,13 +139,9 @@ class ValidateOnboardingForm(FormValidationAction):
         quantity = parse_quantity(latest_text(tracker), lang_of(tracker))
         if quantity is None:
             return {}
-        return {
-            "product_count": quantity.as_int(),
-            "product_count_range": [round(quantity.value), round(quantity.high)]
-            if quantity.is_range
-            else None,
-            "product_count_approximate": quantity.approximate or quantity.is_range,
-        }
+        # range and approximation are added by validate_product_count (rasa-sdk drops
+        # extracted slots that are not form slots)
+        return {"product_count": quantity.as_int()}
 
     def extract_tax_id(self, dispatcher, tracker, domain) -> dict[str, Any]:
         if not _requested(tracker, "tax_id"):
@@ -201,7 +197,7 @@ class ValidateOnboardingForm(FormValidationAction):
         if values:
             return {"industry": values[0]}
         text = latest_text(tracker).strip()
-        return {"industry": "other", "industry_detail": text} if len(text.split()) >= 1 else {}
+        return {"industry": "other"} if text else {}
 
     def _extract_yes_no(self, tracker: Tracker, slot: str) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != slot:
@@ -341,6 +337,11 @@ class ValidateOnboardingForm(FormValidationAction):
             f: None for f in SIGNUP_FIELDS if f in (tracker.get_slot("prefilled_fields") or [])
         }
         return {"prefill_confirmed": False, **cleared}
+
+    def validate_industry(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value == "other":
+            return {"industry": "other", "industry_detail": latest_text(tracker)}
+        return {"industry": value}
 
     def validate_contact_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return {"contact_name": str(value).strip() or None}

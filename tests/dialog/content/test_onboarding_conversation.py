@@ -1,0 +1,121 @@
+"""The onboarding conversation run through the real engine, in Polish and English, and the
+store configuration built from the finished tracker."""
+
+from pathlib import Path
+
+import pytest
+
+from voicebot.dialog import Agent
+from voicebot.dialog.store_config import store_config_from_tracker
+
+ROOT = Path(__file__).resolve().parents[3]
+NOW = "2026-11-23T09:30:00+01:00"  # a Monday
+
+
+@pytest.fixture(scope="module")
+def agent() -> Agent:
+    return Agent.load(ROOT)
+
+
+def talk(agent: Agent, lang: str, slots: dict, texts: list[str]):
+    conv = agent.new_conversation("test", language=lang, slots={"call_started_at": NOW, **slots})
+    said = [" ".join(m.text for m in conv.start().messages)]
+    for index, text in enumerate(texts):
+        turn = conv.handle(text, confidence=0.9, metadata={"turn_index": index})
+        said.append(" ".join(m.text for m in turn.messages))
+    return conv, said
+
+
+def test_polish_full_setup(agent: Agent) -> None:
+    conv, said = talk(
+        agent,
+        "pl",
+        {"contact_name": "Jan"},
+        [
+            "tak",
+            "moda plus",
+            "sprzedajemy odzież",
+            "około pięciuset",
+            "na allegro",
+            "tak",
+            "nie",
+            "blik i przelew",
+            "paczkomaty i kurier",
+            "pięćset dwadzieścia sześć zero dwadzieścia pięć zero dwa siedem cztery",
+            "tak",
+            "jan kropka kowalski małpa gmail kropka com",
+            "tak",
+            "od pierwszego grudnia",
+        ],
+    )
+    assert "Dzień dobry, Jan" in said[0] and "nagrywana" in said[0] and "asystent" in said[0]
+    assert "pięć dwa sześć" in said[10] and "jan kropka kowalski małpa gmail kropka com" in said[12]
+    assert conv.ended and "około pięćset" in said[-1]
+    slots = conv.tracker.slots
+    assert slots["tax_id"] == "5260250274" and slots["contact_email"] == "jan.kowalski@gmail.com"
+    assert slots["payment_methods"] == ["blik", "bank_transfer"]
+    assert slots["launch_date"] == "2026-12-01" and slots["call_outcome"] == "completed"
+    config = store_config_from_tracker(conv.tracker.to_json())
+    assert config.complete and config.outcome == "completed"
+    assert config.fields["tax_id"].confirmed and config.fields["tax_id"].turn_index == 9
+    assert config.fields["product_count"].flagged  # "około": approximate, to be reviewed
+    assert config.fields["store_name"].confidence == pytest.approx(0.9)
+
+
+def test_english_callback(agent: Agent) -> None:
+    conv, said = talk(
+        agent, "en", {"contact_name": "Mary"}, ["no not now", "call me tomorrow at ten"]
+    )
+    assert "Hello Mary" in said[0] and "recorded" in said[0]
+    assert "tomorrow, on Tuesday the twenty fourth of November, at ten" in said[-1]
+    assert conv.ended and conv.tracker.slots["call_outcome"] == "callback_requested"
+    assert conv.tracker.slots["callback_time"].startswith("2026-11-24T10:00")
+
+
+@pytest.mark.parametrize(
+    ("lang", "texts"),
+    [
+        ("pl", ["tak", "jan kowalski", "nie dzwońcie więcej"]),
+        ("en", ["yes", "i'm not interested"]),
+    ],
+)
+def test_opt_out_mid_form(agent: Agent, lang: str, texts: list[str]) -> None:
+    conv, _ = talk(agent, lang, {}, texts)
+    assert conv.ended and conv.tracker.slots["opted_out"] is True
+    assert conv.tracker.slots["call_outcome"] == "opted_out"
+
+
+@pytest.mark.parametrize(
+    ("lang", "question"), [("pl", "czy jesteś robotem"), ("en", "are you a robot")]
+)
+def test_identity_then_back_to_question(agent: Agent, lang: str, question: str) -> None:
+    conv, said = talk(agent, lang, {}, [question])
+    assert ("programem komputerowym" in said[1]) or ("computer program" in said[1])
+    assert conv.tracker.slots.get("requested_slot") == "good_time"
+
+
+def test_silence_three_times_ends(agent: Agent) -> None:
+    conv, said = talk(agent, "pl", {}, ["/silence", "/silence", "/silence"])
+    assert "słychać" in said[1] and conv.ended
+    assert conv.tracker.slots["call_outcome"] == "silence"
+
+
+def test_prefill_confirmed_in_one_sentence(agent: Agent) -> None:
+    conv, said = talk(
+        agent, "en", {"store_name": "Best Shoes", "contact_email": "jo@shop.com"}, ["yes", "yes"]
+    )
+    assert "the store Best Shoes and the e-mail jo at shop dot com" in said[1]
+    assert conv.tracker.slots["contact_email_confirmed"] is True
+
+
+def test_dont_know_skips_and_human_request_ends(agent: Agent) -> None:
+    conv, _said = talk(
+        agent,
+        "pl",
+        {"contact_name": "Jan", "store_name": "X"},
+        ["tak", "tak", "nie wiem", "chcę rozmawiać z człowiekiem"],
+    )
+    assert (
+        "industry" in conv.tracker.slots["skipped_fields"] or conv.tracker.slots["skipped_fields"]
+    )
+    assert conv.ended and conv.tracker.slots["human_requested"] is True
