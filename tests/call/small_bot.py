@@ -56,14 +56,22 @@ class Conversation:
             self.tracker.slots["call_outcome"] = "completed"
             return Turn([Message(t) for t in [*prefix, "Thank you, goodbye."]], ended=True)
         self.tracker.slots["requested_slot"] = nxt[0]
-        return Turn([Message(t) for t in [*prefix, nxt[1]]],
-                    expecting={"requested_slot": nxt[0], "language": self.language})
+        return Turn(
+            [Message(t) for t in [*prefix, nxt[1]]],
+            expecting={"requested_slot": nxt[0], "language": self.language},
+        )
 
     def start(self) -> Turn:
         return self._ask([GREETING])
 
-    def handle(self, text: str, *, confidence: float = 1.0, alternatives: Any = None,
-               metadata: dict[str, Any] | None = None) -> Turn:
+    def handle(
+        self,
+        text: str,
+        *,
+        confidence: float = 1.0,
+        alternatives: Any = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Turn:
         self.handled.append((text, dict(metadata or {})))
         if text == "/silence":
             self.silences += 1
@@ -81,12 +89,13 @@ class Conversation:
         value: Any = text.strip().rstrip(".")
         if slot == "product_count":
             digits = re.sub(r"[^\d]", "", text)
-            if not digits:
-                return self._ask(["Sorry, I did not get the number."])
-            value = int(digits)
+            value = int(digits) if digits else value
         self.tracker.slots[slot] = value
         self.tracker.filled[slot] = {
-            "value": value, "confidence": confidence, "confirmed": False, "flagged": False,
+            "value": value,
+            "confidence": confidence,
+            "confirmed": False,
+            "flagged": False,
             "turn_index": (metadata or {}).get("turn_index"),
         }
         return self._ask(["Thanks."])
@@ -96,7 +105,9 @@ class SmallAgent:
     def __init__(self) -> None:
         self.conversations: list[Conversation] = []
 
-    def new_conversation(self, sender_id: str, *, language: str, slots: dict[str, Any]) -> Conversation:
+    def new_conversation(
+        self, sender_id: str, *, language: str, slots: dict[str, Any]
+    ) -> Conversation:
         conversation = Conversation(language, slots)
         self.conversations.append(conversation)
         return conversation

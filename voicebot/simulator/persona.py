@@ -132,8 +132,11 @@ class Persona:
             self._turn_open = True
             self._work.put(("segment", (audio, self.now_ms - len(audio) * 1000 // 16000)))
 
-    def close(self) -> None:
+    def close(self, timeout_s: float = 30.0) -> None:
+        """Stop after the work in hand (a transcription must not outlive the process)."""
         self._work.put(("stop", None))
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout_s)
 
     # -- the persona's own thread -------------------------------------------------------------
     def _maybe_interrupt(self) -> None:

@@ -57,7 +57,8 @@ def print_result(result: SimulationResult, echo: Callable[[str], Any]) -> None:
     events = result.line
     echo(
         f"  frames sent {events.frames_sent}, bot frames played {events.frames_played}, "
-        f"marks {len(events.marks_returned)}, clears {events.clears}, late ticks {events.late_ticks}"
+        f"marks {len(events.marks_returned)}, clears {events.clears}, "
+        f"late ticks {events.late_ticks}"
     )
     echo(f"\n-- recording: {result.recording_path or 'none'}")
 

@@ -111,6 +111,7 @@ class Simulator:
 
         self._synth = Synthesizer
         self._synthesizers: dict[str | None, Any] = {}
+        self._ears: dict[str, Any] = {}
 
     def close(self) -> None:
         self.standin.stop()
@@ -130,6 +131,8 @@ class Simulator:
     def warm_up(self, languages: list[str]) -> None:
         if self.app is not None:
             self.app.extensions["voicebot_calls"].services.warm_up(languages)
+        for language in languages:
+            self._ear(language)
 
     # -- the persona's senses -------------------------------------------------------------
     def _scenario(self, call: SimulatedCall) -> Scenario:
@@ -145,11 +148,26 @@ class Simulator:
             self._synthesizers[voice] = self._synth(tts)
         return self._synthesizers[voice]
 
-    def _persona_for(self, call: SimulatedCall) -> Persona:
+    def _ear(self, language: str) -> Any:
+        """The persona's own recogniser: the bot's engine, or, for Whisper, a second model
+        with greedy decoding (the persona only needs the gist, and must answer quickly)."""
         from voicebot.speech.stt import load_recognizer_engine
 
+        engine = load_recognizer_engine(language, self.settings.speech)
+        if getattr(engine, "name", "") != "whisper":
+            return engine
+        if language not in self._ears:
+            from voicebot.speech.whisper_engine import WhisperEngine
+
+            quick = self.settings.speech.model_copy(
+                update={"whisper_beam_size": 1, "whisper_threads": 1}
+            )
+            self._ears[language] = WhisperEngine(language, engine.model_path, quick)
+        return self._ears[language]
+
+    def _persona_for(self, call: SimulatedCall) -> Persona:
         scenario = self._scenario(call)
-        engine = load_recognizer_engine(scenario.language, self.settings.speech)
+        engine = self._ear(scenario.language)
         synth = self._synthesizer(scenario.voice, scenario.language)
         call_ref = call.custom.get("call_id")
         return Persona(

@@ -12,6 +12,7 @@ dtmf/stop, honouring mark and clear from the server.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import secrets
@@ -174,6 +175,7 @@ class SimulatedCall:
         ws = websocket.create_connection(
             url, header=[f"X-Twilio-Signature: {signature}"], timeout=10
         )
+        ws.settimeout(None)  # the bot may be quiet for long; only the connect is timed
         self._ws = ws
         MediaStreamClient(self, ws, custom).run()
         self._ws = None
@@ -301,10 +303,8 @@ class MediaStreamClient:
             self._pace()
         finally:
             self._closed.set()
-            try:
+            with contextlib.suppress(Exception):
                 self.ws.close()
-            except Exception:
-                pass
             reader.join(timeout=5)
 
     def _pace(self) -> None:
@@ -381,10 +381,8 @@ class MediaStreamClient:
     def _return_mark(self, name: str) -> None:
         self.persona.mark_played(name)
         self.call.events.marks_returned.append(name)
-        try:
+        with contextlib.suppress(websocket.WebSocketException, OSError):
             self._send({"event": "mark", "streamSid": self.stream_sid, "mark": {"name": name}})
-        except (websocket.WebSocketException, OSError):
-            pass
 
     def _read(self) -> None:
         while not self._closed.is_set():
