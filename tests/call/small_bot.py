@@ -37,7 +37,11 @@ class Tracker:
         self.filled: dict[str, dict[str, Any]] = {}
 
     def to_json(self) -> dict[str, Any]:
-        return {"slots": dict(self.slots), "latest_message": self.latest_message}
+        return {
+            "slots": dict(self.slots),
+            "latest_message": self.latest_message,
+            "filled": {k: dict(v) for k, v in self.filled.items()},
+        }
 
 
 class Conversation:
@@ -113,8 +117,10 @@ class SmallAgent:
         return conversation
 
 
-def store_config(tracker: Tracker) -> dict[str, Any]:
+def store_config(tracker_json: dict[str, Any]) -> dict[str, Any]:
+    filled = tracker_json["filled"]
     return {
-        "fields": dict(tracker.filled),
-        "complete": all(s in tracker.filled for s, _ in QUESTIONS),
+        "fields": filled,
+        "complete": all(s in filled for s, _ in QUESTIONS),
+        "outcome": tracker_json["slots"].get("call_outcome"),
     }

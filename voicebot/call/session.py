@@ -183,7 +183,11 @@ class CallSession:
             self.merchant_id = merchant.id
             self.language = call.language or merchant.language or "pl"
             slots = self._prefill(s, merchant)
-        self._conversation = self.services.agent.new_conversation(
+        agent = self.services.agent
+        known = getattr(getattr(agent, "domain", None), "slots", None)
+        if known is not None:  # the dialog refuses slots it does not declare
+            slots = {k: v for k, v in slots.items() if k in known}
+        self._conversation = agent.new_conversation(
             str(self.call_id), language=self.language, slots=slots
         )
         self._open_stream()
@@ -392,7 +396,7 @@ class CallSession:
         result = self._conversation.handle(
             text,
             confidence=confidence,
-            alternatives=alternatives,
+            alternatives=[_alternative_text(a) for a in alternatives],
             metadata={"turn_index": index, "interrupted": interrupted},
         )
         detected = _intent_of(self._conversation)
@@ -414,10 +418,11 @@ class CallSession:
         disclosure: bool = False,
         merchant_turn: tuple[int, str | None] | None = None,
     ) -> None:
-        messages = [m.text for m in getattr(turn, "messages", []) if getattr(m, "text", "")]
+        messages = [m for m in getattr(turn, "messages", []) if getattr(m, "text", "")]
         first_audio_at: float | None = None
-        spoken: list[tuple[int, str, int, int]] = []  # index, text, start, end
-        for text in messages:
+        spoken: list[tuple[int, str, int, int, bool]] = []  # index, text, start, end, disclosure
+        for message in messages:
+            text = message.text
             pcm = self.services.synthesizer.synthesize(text, self.language)
             start = max(self.line_ms, self._bot_end_ms)
             sent_at = self._play(pcm)
@@ -425,7 +430,9 @@ class CallSession:
             end = start + len(pcm) * 1000 // (2 * RATE)
             self.recorder.add_bot(pcm, start)
             self._bot_end_ms = end
-            spoken.append((self._next_index(), text, start, end))
+            spoken.append(
+                (self._next_index(), text, start, end, _is_disclosure(message, disclosure))
+            )
 
         latency = processing = None
         if anchor is not None and first_audio_at is not None:
@@ -438,7 +445,7 @@ class CallSession:
         with self.db.session() as s:
             if merchant_turn is not None and merchant_turn[1]:
                 crm_calls.update_turn(s, merchant_turn[0], intent=merchant_turn[1])
-            for n, (index, text, start, end) in enumerate(spoken):
+            for n, (index, text, start, end, discloses) in enumerate(spoken):
                 row = crm_calls.add_turn(
                     s,
                     self.call_id,
@@ -452,7 +459,7 @@ class CallSession:
                 self._turn_ids[index] = row.id
                 mark = self._new_mark(index)
                 self._utterances.append(
-                    BotUtterance(mark, text, row.id, start, end, disclosure=disclosure)
+                    BotUtterance(mark, text, row.id, start, end, disclosure=discloses)
                 )
                 self.transport.send_mark(mark)
             self._save_progress(s)
@@ -509,7 +516,7 @@ class CallSession:
     def _store_config(self) -> Any:
         if self._conversation is None:
             return None
-        return self.services.store_config(self._conversation.tracker)
+        return self.services.store_config(_tracker_json(self._conversation))
 
     # -- ending ----------------------------------------------------------------------------
     def _ready_to_end(self) -> bool:
@@ -576,9 +583,13 @@ class CallSession:
     def _decide_outcome(self, error: str | None) -> CallOutcome:
         if error:
             return CallOutcome.ERROR
-        slot = _slot(self._conversation, "call_outcome")
-        if isinstance(slot, str) and slot in OUTCOMES:
-            return OUTCOMES[slot]
+        config = self._store_config()
+        named = getattr(config, "outcome", None) if config is not None else None
+        if isinstance(config, dict):
+            named = config.get("outcome")
+        named = named or _slot(self._conversation, "call_outcome")
+        if isinstance(named, str) and named in OUTCOMES:
+            return OUTCOMES[named]
         if self._dialog_ended:
             complete = _is_complete(self._store_config())
             return CallOutcome.COMPLETED if complete else CallOutcome.PARTIAL
@@ -586,6 +597,27 @@ class CallSession:
 
 
 # -- adapters to the dialog package (kept in one place) --------------------------------------
+
+# Responses that carry the legal disclosures (virtual assistant, recorded, why, opt-out).
+DISCLOSURE_RESPONSES = ("utter_opening",)
+
+
+def _is_disclosure(message: Any, opening: bool) -> bool:
+    """The opening's disclosure sentence(s): by response name when the dialog names its
+    responses, else every message of the opening turn."""
+    if not opening:
+        return False
+    response = getattr(message, "response", None)
+    if response is None:
+        return True
+    return str(response).startswith(DISCLOSURE_RESPONSES)
+
+
+def _alternative_text(alternative: Any) -> str:
+    """The recogniser gives (text, confidence) pairs; the dialog takes the texts."""
+    if isinstance(alternative, list | tuple):
+        return str(alternative[0]) if alternative else ""
+    return str(alternative)
 
 
 def _word_dict(word: Any) -> dict[str, Any]:

@@ -154,7 +154,8 @@ def _start(data: dict[str, Any]) -> Start:
     channels = _optional_int(fmt.get("channels", 1), "start.mediaFormat.channels") or 0
     if encoding != "audio/x-mulaw" or rate != 8000 or channels != 1:
         raise ProtocolError(
-            f"unsupported media format {encoding} {rate} Hz x{channels}; expected audio/x-mulaw 8000 Hz mono"
+            f"unsupported media format {encoding} {rate} Hz x{channels};"
+            " expected audio/x-mulaw 8000 Hz mono"
         )
     tracks = start.get("tracks") or ["inbound"]
     return Start(
