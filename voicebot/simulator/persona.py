@@ -132,6 +132,12 @@ class Persona:
             self._turn_open = True
             self._work.put(("segment", (audio, self.now_ms - len(audio) * 1000 // 16000)))
 
+    def bot_cleared(self) -> None:
+        """The bot stopped because the merchant spoke: what it was saying is no turn to answer."""
+        self._segment = []
+        self._turn_open = False
+        self._work.put(("discard", None))
+
     def close(self, timeout_s: float = 30.0) -> None:
         """Stop after the work in hand (a transcription must not outlive the process)."""
         self._work.put(("stop", None))
@@ -163,6 +169,8 @@ class Persona:
                     if self._turn_started_ms is None:
                         self._turn_started_ms = at_ms
                     self._turn_texts.append(self.transcribe(audio).strip())
+                elif kind == "discard":
+                    self._turn_texts, self._turn_started_ms = [], None
                 elif kind == "turn_end":
                     self._answer(*payload)
             except Exception:

@@ -10,7 +10,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 from pydantic import SecretStr
@@ -43,6 +43,9 @@ class SimulationResult:
     line: LineEvents
     wall_s: float
     events: list[dict[str, Any]] = field(default_factory=list)
+    processing_ms: list[int] = field(default_factory=list)  # endpoint decided -> bot audio
+    missed_frames: int = 0  # gaps in the media chunks the server received
+    session_error: str | None = None
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -76,8 +79,7 @@ class Simulator:
     ) -> None:
         self.db = db
         self.speed = speed
-        self._scenarios: dict[str, Scenario] = {}  # CallSid -> scenario of that call
-        self._pending: list[Scenario] = []
+        self._scenarios: dict[str, Scenario] = {}  # call id -> the scenario it plays
         api_host = "127.0.0.1"
         api_port = free_port()
         if server_url is not None:  # an external server calls the API it is configured with
@@ -136,9 +138,9 @@ class Simulator:
 
     # -- the persona's senses -------------------------------------------------------------
     def _scenario(self, call: SimulatedCall) -> Scenario:
-        if call.sid not in self._scenarios:
-            self._scenarios[call.sid] = self._pending.pop(0)
-        return self._scenarios[call.sid]
+        """The scenario of a call, by the call id in the webhook URL the bot gave Twilio."""
+        query = parse_qs(urlparse(call.params.get("Url", "")).query)
+        return self._scenarios[query["call_id"][0]]
 
     def _synthesizer(self, voice: str | None, language: str) -> Any:
         if voice not in self._synthesizers:
@@ -167,12 +169,14 @@ class Simulator:
 
     def _persona_for(self, call: SimulatedCall) -> Persona:
         scenario = self._scenario(call)
-        engine = self._ear(scenario.language)
+        engine = self._ear(scenario.language) if scenario.hear == "transcribe" else None
         synth = self._synthesizer(scenario.voice, scenario.language)
         call_ref = call.custom.get("call_id")
         return Persona(
             scenario,
-            transcribe=lambda pcm: transcribe(engine, pcm),
+            transcribe=(lambda pcm: transcribe(engine, pcm))
+            if scenario.hear == "transcribe"
+            else (lambda pcm: ""),
             synthesize=lambda text: synth.synthesize(text, scenario.language),
             requested_slot=lambda: self._requested_slot(call_ref),
         )
@@ -183,9 +187,7 @@ class Simulator:
         with self.db.session() as s:
             call = crm_calls.find_call(s, call_ref)
             tracker = call.tracker if call is not None else None
-        slots = (tracker or {}).get("slots") or {}
-        value = slots.get("requested_slot")
-        return value if isinstance(value, str) else None
+        return requested_slot(tracker or {})
 
     # -- one call -------------------------------------------------------------------------
     def run(self, scenario: Scenario, *, timeout_s: float = 900) -> SimulationResult:
@@ -197,7 +199,7 @@ class Simulator:
             merchant, _created = upsert_merchant(s, data, actor="simulator")
             call = crm_calls.create_call(s, merchant.id, language=scenario.language)
             call_id, phone = call.id, merchant.phone
-        self._pending.append(scenario)
+        self._scenarios[str(call_id)] = scenario
         sid = dial(self.settings, call_id, phone)
         with self.db.session() as s:
             crm_calls.attach_call_sid(s, call_id, sid)
@@ -231,6 +233,11 @@ class Simulator:
     ) -> SimulationResult:
         from voicebot.crm.events import events_for
 
+        stats = None
+        if self.app is not None:
+            registry = self.app.extensions["voicebot_calls"]
+            done = [x for x in registry.finished if x.call_id == call_id]
+            stats = done[-1].stats if done else None
         with self.db.session() as s:
             call = crm_calls.get_call(s, call_id)
             turns = [
@@ -266,7 +273,23 @@ class Simulator:
                 line=line.events,
                 wall_s=wall_s,
                 events=events,
+                processing_ms=list(stats.processing_ms) if stats else [],
+                missed_frames=stats.missed_frames if stats else 0,
+                session_error=stats.error if stats else None,
             )
+
+
+def requested_slot(tracker: dict[str, Any]) -> str | None:
+    """The slot the bot is asking for, from a saved tracker (Rasa events, or a slots map)."""
+    slots = tracker.get("slots")
+    if isinstance(slots, dict) and "requested_slot" in slots:
+        value = slots["requested_slot"]
+        return value if isinstance(value, str) else None
+    for event in reversed(tracker.get("events") or []):
+        if event.get("event") == "slot" and event.get("name") == "requested_slot":
+            value = event.get("value")
+            return value if isinstance(value, str) else None
+    return None
 
 
 def _session_done(session: Any, call_id: int) -> bool:

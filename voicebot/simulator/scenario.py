@@ -67,6 +67,9 @@ class Scenario:
     interruptions: list[Interruption] = field(default_factory=list)
     max_bot_turns: int = 60
     expect: dict[str, Any] = field(default_factory=dict)
+    # "transcribe": the persona recognises the bot's audio; "slot": it only follows the slot the
+    # bot asks for (benchmarks, so the persona's own recognition does not load the machine).
+    hear: str = "transcribe"
 
     def pick(self, heard: str, requested_slot: str | None) -> Reply:
         """The reply to what the bot just said."""
@@ -154,6 +157,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         interruptions=interruptions,
         max_bot_turns=int(data.get("max_bot_turns", 60)),
         expect=dict(data.get("expect") or {}),
+        hear=str(persona.get("hear", "transcribe")),
     )
 
 

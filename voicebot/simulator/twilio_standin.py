@@ -412,6 +412,7 @@ class MediaStreamClient:
                 with self._lock:
                     dropped_marks = [m for m in self._playback if isinstance(m, str)]
                     self._playback.clear()
+                self.persona.bot_cleared()
                 for name in dropped_marks:  # Twilio returns the marks of cleared audio
                     self._return_mark(name)
             else:

@@ -1,0 +1,150 @@
+"""N concurrent simulated calls against one server: latency, CPU, memory, missed frames.
+
+    python bench/calls.py --calls 4 --scenario bench_en --engine whisper
+
+Prints voice-to-voice latency (the merchant's last speech frame -> the first bot audio frame
+on the line) p50/p95, the bot's processing part after the endpoint was decided, CPU seconds
+and resident memory per call, missed frames, late pacing ticks and failures. The persona
+answers by the slot the bot asks for (scenario `hear: slot`) so its own speech recognition
+does not load the machine being measured; the bot side runs fully: recognition, dialog,
+synthesis, CRM writes, recording.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import logging
+import os
+import resource
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from voicebot.config import load_settings
+from voicebot.crm.db import Database
+from voicebot.simulator.runner import SimulationResult, Simulator
+from voicebot.simulator.scenario import load_scenario
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime
+
+
+def pct(values: list[float], p: float) -> str:
+    return f"{np.percentile(values, p):.0f} ms" if values else "-"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=4)
+    parser.add_argument("--scenario", default="bench_en")
+    parser.add_argument("--engine", default="whisper", help="speech engine for the language")
+    parser.add_argument("--speed", type=float, default=1.0)
+    parser.add_argument("--stagger-ms", type=int, default=300, help="gap between call starts")
+    parser.add_argument("--timeout", type=float, default=900)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+
+    base = load_scenario(args.scenario)
+    tmp = Path(tempfile.mkdtemp(prefix="voicebot-bench-"))
+    settings = load_settings(
+        environ={
+            **os.environ,
+            "VOICEBOT_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
+            "VOICEBOT_CALL_RECORDINGS_DIR": str(tmp / "recordings"),
+            "VOICEBOT_SPEECH_ENGINES": f'{{"{base.language}": "{args.engine}"}}',
+            "VOICEBOT_TWILIO_AUTH_TOKEN": os.environ.get(
+                "VOICEBOT_TWILIO_AUTH_TOKEN", "bench-token"
+            ),
+        }
+    )
+    db = Database(settings.database_url)
+    db.upgrade()
+    results: list[SimulationResult] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+
+    with Simulator(settings, db, speed=args.speed) as simulator:
+        simulator.warm_up([base.language])
+        cpu0, rss0, t0 = cpu_s(), rss_mb(), time.monotonic()
+        peak = [rss0]
+
+        def one(i: int) -> None:
+            scenario = copy.deepcopy(base)
+            scenario.merchant["external_id"] = f"bench-{i}"
+            scenario.merchant["phone"] = base.merchant["phone"][:-3] + f"{100 + i:03d}"
+            try:
+                result = simulator.run(scenario, timeout_s=args.timeout)
+            except Exception as exc:  # counted, never hidden
+                with lock:
+                    failures.append(f"call {i}: {type(exc).__name__}: {exc}")
+                return
+            with lock:
+                results.append(result)
+                if result.outcome in (None, "error") or result.session_error:
+                    failures.append(
+                        f"call {i}: outcome {result.outcome} {result.session_error or ''}"
+                    )
+
+        def sample() -> None:
+            while len(results) + len(failures) < args.calls:
+                peak[0] = max(peak[0], rss_mb())
+                time.sleep(0.5)
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(args.calls)]
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        for thread in threads:
+            thread.start()
+            time.sleep(args.stagger_ms / 1000)
+        for thread in threads:
+            thread.join()
+        wall = time.monotonic() - t0
+        cpu = cpu_s() - cpu0
+
+    line = [v for r in results for v in r.voice_to_voice_ms]
+    processing = [float(v) for r in results for v in r.processing_ms]
+    bot = [float(v) for r in results for v in r.latencies_ms]
+    missed = sum(r.missed_frames for r in results)
+    late = sum(r.line.late_ticks for r in results)
+    turns = sum(len(r.turns) for r in results)
+    print(
+        f"engine {args.engine}, scenario {base.name}, {args.calls} concurrent calls, "
+        f"speed {args.speed}, {os.cpu_count()} CPUs"
+    )
+    print(f"  voice-to-voice (line)       p50 {pct(line, 50)}  p95 {pct(line, 95)}  n={len(line)}")
+    print(f"  bot: end of speech -> audio p50 {pct(bot, 50)}  p95 {pct(bot, 95)}  n={len(bot)}")
+    print(f"  processing after endpoint   p50 {pct(processing, 50)}  p95 {pct(processing, 95)}")
+    print(
+        f"  CPU {cpu:.1f} s total, {cpu / max(1, args.calls):.1f} s per call, "
+        f"{cpu / wall * 100:.0f}% of one core over {wall:.0f} s wall"
+    )
+    print(
+        f"  memory: {rss0:.0f} MB after warm-up, peak {peak[0]:.0f} MB, "
+        f"{(peak[0] - rss0) / max(1, args.calls):.1f} MB per call"
+    )
+    print(
+        f"  turns {turns}, missed frames {missed}, late pacing ticks {late}, "
+        f"failures {len(failures)}"
+    )
+    for failure in failures:
+        print(f"    {failure}")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

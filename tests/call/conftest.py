@@ -1,0 +1,30 @@
+"""Simulated calls over real loopback HTTP and WebSocket, with real speech both ways."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from voicebot.config import Settings
+from voicebot.crm.db import Database
+from voicebot.simulator.runner import Simulator
+
+
+def call_settings(settings: Settings, **call: object) -> Settings:
+    """English and Polish on Whisper (the only models these machines can install)."""
+    return settings.model_copy(
+        update={
+            "speech": settings.speech.model_copy(
+                update={"engines": {"en": "whisper", "pl": "whisper"}}
+            ),
+            "call": settings.call.model_copy(update=call),
+        }
+    )
+
+
+@pytest.fixture
+def simulator(settings: Settings, db: Database) -> Iterator[Simulator]:
+    # Silence is measured on the line clock; 12 s leaves the persona time to think.
+    with Simulator(call_settings(settings, silence_reprompt_s=12.0), db, speed=2.0) as sim:
+        yield sim

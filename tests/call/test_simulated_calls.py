@@ -1,0 +1,93 @@
+"""End-to-end calls: the simulator plays Twilio and the merchant against the real server,
+the real dialog, espeak-ng speech and Whisper recognition. Slow: a few meaningful calls."""
+
+from __future__ import annotations
+
+import wave
+
+import numpy as np
+import pytest
+
+from voicebot.crm import calls as crm_calls
+from voicebot.crm.events import events_for
+from voicebot.simulator.scenario import load_scenario
+
+pytestmark = pytest.mark.slow
+
+
+def stereo_levels(path: str) -> tuple[float, float]:
+    with wave.open(path) as wav:
+        assert wav.getnchannels() == 2 and wav.getframerate() == 8000
+        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
+    return float(np.abs(samples[:, 0]).mean()), float(np.abs(samples[:, 1]).mean())
+
+
+def test_english_happy_path_collects_the_configuration(simulator) -> None:
+    scenario = load_scenario("happy_en")
+    simulator.warm_up(["en"])
+    result = simulator.run(scenario, timeout_s=900)
+
+    assert result.outcome == "completed", result.turns
+    fields = {name: info["value"] for name, info in result.config["fields"].items()}
+    assert "gadget corner" in str(fields["store_name"]).lower()
+    assert fields["industry"] == "Electronics" or "electronic" in str(fields["industry"]).lower()
+    assert fields["product_count"] == 1200
+    assert fields["tax_id"] == "1234563218"  # typed on the keypad
+    assert fields["contact_email"] == "alex@gadgetcorner.com"  # pre-filled, confirmed
+    assert result.config["status"] == "complete"
+
+    merchant_turns = [t for t in result.turns if t["speaker"] == "merchant"]
+    bot_turns = [t for t in result.turns if t["speaker"] == "bot"]
+    assert any(t["text"].startswith("DTMF") for t in merchant_turns)
+    spoken = [t for t in merchant_turns if not t["text"].startswith("DTMF") and t["text"]]
+    assert all(t["confidence"] is not None and t["words"] for t in spoken)
+    assert all(t["end_ms"] > t["start_ms"] for t in spoken)
+    assert all(
+        t["latency_ms"] is not None
+        for t in bot_turns
+        if t["index"] > 0 and result.turns[t["index"] - 1]["speaker"] == "merchant"
+    )
+    assert result.voice_to_voice_ms and result.latencies_ms
+    assert [e for e in result.events if e["kind"] == "call.disclosure"]
+    left, right = stereo_levels(result.recording_path)
+    assert left > 20 and right > 20  # both sides are in the recording
+    assert result.line.statuses[-1] == "completed"
+
+
+def test_opt_out_ends_the_call_and_blocks_the_number(simulator) -> None:
+    result = simulator.run(load_scenario("opt_out"), timeout_s=600)
+    assert result.outcome == "opted_out"
+    assert any(e["kind"] == "call.disclosure" for e in result.events)
+    with simulator.db.session() as s:
+        call = crm_calls.get_call(s, result.call_id)
+        assert call.merchant.opted_out
+        kinds = [e.kind for e in events_for(s, merchant_id=call.merchant_id)]
+    assert "dialer.scheduled" in kinds
+
+
+def test_voicemail_leaves_a_message_after_the_beep(simulator) -> None:
+    result = simulator.run(load_scenario("voicemail"), timeout_s=600)
+    assert result.outcome == "voicemail"
+    assert result.line.said_by_twilio and "call again" in result.line.said_by_twilio[0]
+    assert result.line.stream_closed_by == "redirected"
+    with simulator.db.session() as s:
+        call = crm_calls.get_call(s, result.call_id)
+        assert call.answered_by == "machine_end_beep" and call.recording_path
+
+
+def test_long_silence_reprompts_then_ends_politely(settings, db) -> None:
+    from conftest import call_settings
+
+    from voicebot.simulator.runner import Simulator
+
+    with Simulator(call_settings(settings, silence_reprompt_s=4.0), db, speed=4.0) as sim:
+        result = sim.run(load_scenario("long_silence"), timeout_s=600)
+    assert result.outcome == "silence"
+    silences = [t for t in result.turns if t["intent"] == "silence"]
+    assert len(silences) >= 2
+    bot_after = [
+        t for t in result.turns if t["speaker"] == "bot" and t["index"] > silences[0]["index"]
+    ]
+    assert bot_after  # the bot reprompted
+    left, right = stereo_levels(result.recording_path)
+    assert right > 20 and left < right  # the bot spoke, the merchant did not
