@@ -88,6 +88,7 @@ class Scenario:
 
 def _normal(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"\.(?!\w)", " ", text)  # sentence dots go, dots inside addresses stay
     return " " + re.sub(r"[^\w@.]+", " ", text).strip() + " "
 
 

@@ -1,0 +1,56 @@
+"""Scenario files: every shipped one loads; replies are picked by words, then by slot."""
+
+from __future__ import annotations
+
+import pytest
+
+from voicebot.simulator.scenario import ScenarioError, list_scenarios, load_scenario
+
+SHIPPED = {
+    "happy_pl",
+    "happy_en",
+    "callback",
+    "opt_out",
+    "corrections",
+    "barge_in",
+    "long_silence",
+    "voicemail",
+}
+
+
+def test_every_required_scenario_is_shipped_and_loads() -> None:
+    assert set(list_scenarios()) >= SHIPPED
+    for name in list_scenarios():
+        scenario = load_scenario(name)
+        assert scenario.language in ("pl", "en")
+        assert scenario.merchant["phone"] and scenario.merchant["external_id"]
+
+
+def test_replies_match_heard_words_first_then_the_requested_slot() -> None:
+    scenario = load_scenario("happy_en")
+    assert (
+        scenario.pick("What will your store be called?", None).say == "It's called Gadget Corner."
+    )
+    # Recognition mangled the words; the requested slot still leads to the right answer.
+    assert scenario.pick("Where do you help a day?", "sales_channels").say == "We sell on eBay."
+    assert scenario.pick("Please tell me your tax number.", None).dtmf == "1234563218#"
+    assert scenario.pick("mumble", None) is scenario.fallback
+
+
+def test_limited_replies_are_used_up() -> None:
+    scenario = load_scenario("corrections")
+    first = scenario.pick("how many products", None)
+    assert first.say == "About 500 products."
+    assert scenario.pick("how many products", None) is not first
+
+
+def test_bad_scenarios_are_refused_with_the_reason(tmp_path) -> None:
+    with pytest.raises(ScenarioError, match="no scenario 'nope'"):
+        load_scenario("nope")
+    path = tmp_path / "bad.yml"
+    path.write_text("language: en\nmerchant: {phone: '+1'}\nreplies:\n  - {say: hi, dtmf: '1'}\n")
+    with pytest.raises(ScenarioError, match="exactly one of say, dtmf, silence, hang_up"):
+        load_scenario(path)
+    path.write_text("language: en\n")
+    with pytest.raises(ScenarioError, match="'merchant' is missing"):
+        load_scenario(path)
