@@ -32,7 +32,7 @@ def test_replies_match_heard_words_first_then_the_requested_slot() -> None:
         scenario.pick("What will your store be called?", None).say == "It's called Gadget Corner."
     )
     # Recognition mangled the words; the requested slot still leads to the right answer.
-    assert scenario.pick("Where do you help a day?", "sales_channels").say == "We sell on eBay."
+    assert scenario.pick("Where do you help a day?", "sales_channels").say == "Mostly on eBay."
     assert scenario.pick("Please tell me your tax number.", None).dtmf == "1234563218#"
     assert scenario.pick("mumble", None) is scenario.fallback
 

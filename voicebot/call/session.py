@@ -168,6 +168,9 @@ class CallSession:
                     break
                 if self._ready_to_end():
                     break
+                if self.line_ms > self.settings.max_call_s * 1000:
+                    log.warning("call %s: longer than call.max_call_s, ending it", self.call_id)
+                    break
                 self._check_timers()
         except Exception as exc:  # never lose the call: finish with what we have
             log.exception("call %s: session failed", self.call_id)
