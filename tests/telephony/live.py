@@ -21,7 +21,7 @@ from voicebot.telephony.server import ServerThread
 from voicebot.telephony.signatures import sign
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "call"))
-from small_bot import SmallAgent, store_config  # noqa: E402
+from small_bot import SmallAgent, store_config
 
 TOKEN = "test-auth-token-0123456789abcdef"
 

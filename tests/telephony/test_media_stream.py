@@ -107,8 +107,8 @@ def test_each_message_type_from_twilio() -> None:
         ('{"event": "mark", "mark": {}}', "mark.name is missing"),
         ('{"event": "dtmf", "dtmf": {"digit": "x"}}', "not a key on a phone"),
         (
-            '{"event": "start", "start": {"callSid": "CA1", "mediaFormat": {"encoding": "audio/l16",'
-            ' "sampleRate": 16000, "channels": 1}}}',
+            '{"event": "start", "start": {"callSid": "CA1", "mediaFormat":'
+            ' {"encoding": "audio/l16", "sampleRate": 16000, "channels": 1}}}',
             "unsupported media format",
         ),
         ('{"event": "start", "start": {}}', "start.callSid is missing"),

@@ -146,9 +146,9 @@ def apply_status(
         return StatusResult(False, "duplicate", current)
     if STATUS_RANK[new] <= STATUS_RANK[current]:
         return StatusResult(False, "backwards", current)
-    if timestamp is not None and call.status_updated_at is not None:
-        if timestamp < call.status_updated_at:
-            return StatusResult(False, "stale", current)
+    last = call.status_updated_at
+    if timestamp is not None and last is not None and timestamp < last:
+        return StatusResult(False, "stale", current)
 
     call.status = new
     if timestamp is not None:
