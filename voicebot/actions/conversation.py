@@ -356,6 +356,7 @@ class ActionCorrectField(Action):
     async def _new_value(target, dispatcher, tracker, domain) -> dict[str, Any]:
         """Reuse the form's extraction as if the field had just been asked."""
         form = ValidateOnboardingForm()
+        dispatcher = CollectingDispatcher()  # a probe: its complaints are not said aloud
         probe = tracker.copy()
         probe.slots = {**tracker.slots, "requested_slot": target}
         probe.latest_message = {

@@ -77,6 +77,7 @@ NAME_FILLERS = {
     "yes",
     "nasz",
 }
+UNKNOWN_INDUSTRY = "unknown"  # extracted, never stored: validation re-asks or stores "other"
 MAX_INVALID = 3  # after this many rejected answers to one question it is skipped and flagged
 
 
@@ -196,8 +197,9 @@ class ValidateOnboardingForm(FormValidationAction):
         )
         if values:
             return {"industry": values[0]}
-        text = latest_text(tracker).strip()
-        return {"industry": "other"} if text else {}
+        # an unknown answer may be another industry or an answer to another question (a
+        # name, a number): validate_industry asks once more before storing "other"
+        return {"industry": UNKNOWN_INDUSTRY} if latest_text(tracker).strip() else {}
 
     def _extract_yes_no(self, tracker: Tracker, slot: str) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != slot:
@@ -238,7 +240,8 @@ class ValidateOnboardingForm(FormValidationAction):
         return self._extract_yes_no(tracker, "contact_email_confirmed")
 
     def _extract_text(self, tracker: Tracker, slot: str) -> dict[str, Any]:
-        if not _requested(tracker, slot) or latest_intent(tracker) in ("affirm", "deny"):
+        # "I'm back" after a pause is a greeting, not a name
+        if not _requested(tracker, slot) or latest_intent(tracker) in ("affirm", "deny", "greet"):
             return {}
         text = strip_name(latest_text(tracker))
         return {slot: text} if text else {}
@@ -339,9 +342,16 @@ class ValidateOnboardingForm(FormValidationAction):
         return {"prefill_confirmed": False, **cleared}
 
     def validate_industry(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        if value == "other":
-            return {"industry": "other", "industry_detail": latest_text(tracker)}
-        return {"industry": value}
+        if value == UNKNOWN_INDUSTRY:
+            if int(tracker.get_slot("invalid_count") or 0) == 0:
+                return self._reject(dispatcher, tracker, "industry", "utter_invalid_industry")
+            # asked twice and still not a known industry: it is something else
+            return {
+                "industry": "other",
+                "industry_detail": latest_text(tracker),
+                "invalid_count": 0,
+            }
+        return {"industry": value, "invalid_count": 0}
 
     def validate_contact_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return {"contact_name": str(value).strip() or None}
