@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from voicebot.config import Settings
@@ -37,9 +36,8 @@ class CallServices:
             if self._agent is None:
                 from voicebot.dialog import Agent
 
-                project = Path(self.settings.dialog.project_dir)
-                log.info("loading the dialog from %s", project)
-                self._agent = Agent.load(project)
+                log.info("loading the dialog from %s", self.settings.dialog.project_dir)
+                self._agent = Agent.from_settings(self.settings.dialog)
             return self._agent
 
     def store_config(self, tracker: Any) -> Any:

@@ -580,7 +580,10 @@ class CallSession:
                 self._save_progress(s)
                 if _is_complete(self._store_config()):
                     mark_complete(s, self.merchant_id, actor="voicebot")
-            crm_calls.finish_call(s, self.call_id, outcome=outcome, error=error)
+            # The full settings let the dialer decide the merchant's next call from the outcome.
+            crm_calls.finish_call(
+                s, self.call_id, outcome=outcome, error=error, settings=self.services.settings
+            )
         log.info("call %s: finished, outcome %s", self.call_id, outcome.value)
 
     def _decide_outcome(self, error: str | None) -> CallOutcome:

@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voicebot.dialog import events as ev
 from voicebot.dialog.actions import ActionRunner, RunContext
@@ -44,6 +44,10 @@ DEFAULT_MAX_PREDICTIONS = 10
 
 _nlu_cache: dict[tuple[Any, ...], NLUModel] = {}
 _nlu_lock = threading.Lock()
+
+
+if TYPE_CHECKING:
+    from voicebot.config import DialogSettings
 
 
 class DialogError(RuntimeError):
@@ -115,6 +119,18 @@ class Agent:
                     "RulePolicy", "core_fallback_action_name", "action_default_fallback"
                 )
             ),
+        )
+
+    @classmethod
+    def from_settings(cls, settings: DialogSettings, project_dir: Path | None = None) -> Agent:
+        """The agent as configured: project, action endpoint or module, threshold, limits."""
+        return cls.load(
+            project_dir or settings.project_dir,
+            action_endpoint=settings.action_endpoint,
+            actions_module=settings.actions_module,
+            fallback_threshold=settings.fallback_threshold,
+            default_language=settings.default_language,
+            max_predictions=settings.max_predictions,
         )
 
     @classmethod

@@ -19,16 +19,8 @@ def _load_agent(app: AppContext, project: Path):  # type: ignore[no-untyped-def]
     from voicebot.dialog import Agent
     from voicebot.dialog.project import ProjectError
 
-    dialog = app.settings.dialog
     try:
-        return Agent.load(
-            project,
-            action_endpoint=dialog.action_endpoint,
-            actions_module=getattr(dialog, "actions_module", None),
-            fallback_threshold=dialog.fallback_threshold,
-            default_language=dialog.default_language,
-            max_predictions=getattr(dialog, "max_predictions", 10),
-        )
+        return Agent.from_settings(app.settings.dialog, project)
     except (ProjectError, ValueError) as exc:
         raise UserError(str(exc)) from exc
 
