@@ -80,9 +80,10 @@ class ActionAfterOpening(Action):
         if tracker.get_slot("good_time") is False:
             return [FollowupAction("callback_form")]
         lang = lang_of(tracker)
-        prefilled = tracker.get_slot("prefilled_fields") or []
+        # Only what an earlier call collected is "where we stopped"; sign-up facts are not.
+        earlier = tracker.get_slot("earlier_call_fields") or []
         answered = [
-            f for f in prefilled if f in FORM_FIELDS and f not in [*SIGNUP_FIELDS, "contact_name"]
+            f for f in earlier if f in FORM_FIELDS and f not in [*SIGNUP_FIELDS, "contact_name"]
         ]
         if answered or tracker.get_slot("skipped_fields"):
             remaining = await _remaining_questions(dispatcher, tracker, domain)

@@ -209,9 +209,14 @@ class CallSession:
                 slots[name] = value
         config = get_config(session, merchant.id)
         if config is not None:
+            earlier = []
             for fld in config.fields:
                 if fld.value not in (None, "") and not fld.flagged:
                     slots[fld.name] = fld.value
+                    if fld.source is FieldSource.CALL:
+                        earlier.append(fld.name)
+            if earlier:
+                slots["earlier_call_fields"] = earlier  # the dialog says where we stopped
         return slots
 
     def _open_stream(self) -> None:

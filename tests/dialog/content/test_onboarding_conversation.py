@@ -108,6 +108,20 @@ def test_prefill_confirmed_in_one_sentence(agent: Agent) -> None:
     assert conv.tracker.slots["contact_email_confirmed"] is True
 
 
+@pytest.mark.parametrize(
+    ("slots", "says_last_time"),
+    [
+        ({"shipping_methods": ["courier"], "industry": "fashion"}, False),  # sign-up facts only
+        ({"industry": "fashion", "earlier_call_fields": ["industry"]}, True),  # a call got this far
+    ],
+)
+def test_last_time_only_after_an_earlier_call(
+    agent: Agent, slots: dict, says_last_time: bool
+) -> None:
+    _conv, said = talk(agent, "en", slots, ["yes"])
+    assert ("last time" in said[1].lower()) is says_last_time
+
+
 def test_dont_know_skips_and_human_request_ends(agent: Agent) -> None:
     conv, _said = talk(
         agent,
