@@ -24,6 +24,12 @@ def call_settings(settings: Settings, **call: object) -> Settings:
 
 
 @pytest.fixture
+def quick_silence_simulator(settings: Settings, db: Database) -> Iterator[Simulator]:
+    with Simulator(call_settings(settings, silence_reprompt_s=4.0), db, speed=4.0) as sim:
+        yield sim
+
+
+@pytest.fixture
 def simulator(settings: Settings, db: Database) -> Iterator[Simulator]:
     # Silence is measured on the line clock; 20 s leaves the persona time to think.
     with Simulator(call_settings(settings, silence_reprompt_s=20.0), db, speed=2.0) as sim:

@@ -75,13 +75,8 @@ def test_voicemail_leaves_a_message_after_the_beep(simulator) -> None:
         assert call.answered_by == "machine_end_beep" and call.recording_path
 
 
-def test_long_silence_reprompts_then_ends_politely(settings, db) -> None:
-    from conftest import call_settings
-
-    from voicebot.simulator.runner import Simulator
-
-    with Simulator(call_settings(settings, silence_reprompt_s=4.0), db, speed=4.0) as sim:
-        result = sim.run(load_scenario("long_silence"), timeout_s=600)
+def test_long_silence_reprompts_then_ends_politely(quick_silence_simulator) -> None:
+    result = quick_silence_simulator.run(load_scenario("long_silence"), timeout_s=600)
     assert result.outcome == "silence"
     silences = [t for t in result.turns if t["intent"] == "silence"]
     assert len(silences) >= 2
@@ -117,3 +112,21 @@ def test_polish_call_machinery_turns_timings_recording_and_recovery(simulator) -
     with simulator.db.session() as s:
         call = crm_calls.get_call(s, result.call_id)
         assert call.tracker and call.language == "pl"
+
+
+def test_the_next_call_resumes_where_the_last_one_stopped(simulator) -> None:
+    """Issue 8: a call that ends early leaves a partial configuration; the next call to the
+    same merchant says where it stopped and asks only what is missing."""
+    first = simulator.run(load_scenario("resume_en_first"), timeout_s=600)
+    assert first.outcome != "completed"
+    first_fields = {name: info["value"] for name, info in first.config["fields"].items()}
+    assert "gadget corner" in str(first_fields["store_name"]).lower()
+
+    second = simulator.run(load_scenario("resume_en_second"), timeout_s=600)
+    assert second.call_id != first.call_id
+    bot = [t["text"] for t in second.turns if t["speaker"] == "bot"]
+    assert any("Last time we got as far as" in text for text in bot), bot
+    assert not any("What will your store be called?" in text for text in bot)
+    fields = {name: info["value"] for name, info in second.config["fields"].items()}
+    assert fields["store_name"] == first_fields["store_name"]  # kept from the first call
+    assert fields["product_count"] == 1200  # collected by the second

@@ -60,7 +60,7 @@ def test_dialer_call_reaching_voicemail_is_retried_later(db: Database, settings:
                 }
             )
             merchant_id = upsert_merchant(s, data, actor="test")[0].id
-        sim._pending.append(scenario)  # the stand-in pairs the next incoming call with it
+        sim.answer_other_calls_with(scenario)
         dispatch = embedded_dispatch(db, sim.settings, TwilioCallPlacer(sim.settings))
         report = Dialer(db, sim.settings, dispatch).tick()
         assert [c.merchant_id for c in report.claimed] == [merchant_id]

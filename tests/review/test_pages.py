@@ -125,3 +125,26 @@ def test_calls_list_filters_and_bad_input(app, db):
     assert "Unknown outcome" in bad.text and "is not a date" in bad.text
     merchants = client.get("/review/merchants?q=numer+004").text
     assert "Sklep numer 004" in merchants
+
+
+def test_call_page_shows_what_the_merchant_was_told_and_when(app, db, recorded_call):
+    from voicebot.crm.events import record_event
+
+    with db.session() as s:
+        record_event(
+            s,
+            "call.disclosure",
+            actor="voicebot",
+            merchant_id=recorded_call.merchant_id,
+            call_id=recorded_call.call_id,
+            offset_ms=1500,
+            heard_at_ms=9200,
+            text="Jestem wirtualnym asystentem. Rozmowa jest nagrywana.",
+        )
+    client = app.test_client()
+    login(client, *REVIEWER)
+    page = client.get(f"/review/calls/{recorded_call.call_id}").text
+    section = page[page.index('id="disclosures"') :]
+    assert 'data-start="1.5"' in section
+    assert "Jestem wirtualnym asystentem. Rozmowa jest nagrywana." in section
+    assert "No disclosure was heard" not in section

@@ -121,6 +121,7 @@ class CallDetail:
     audit: list[Event]
     human_callback: Event | None
     other_calls: list[Call] = field(default_factory=list)
+    disclosures: list[Event] = field(default_factory=list)  # what the merchant was told, when
 
 
 def get_call_detail(session: Session, call_id: int) -> CallDetail | None:
@@ -163,6 +164,13 @@ def get_call_detail(session: Session, call_id: int) -> CallDetail | None:
         audit=audit,
         human_callback=pending_human_callback(session, merchant.id),
         other_calls=[c for c in merchant.calls if c.id != call.id],
+        disclosures=list(
+            session.scalars(
+                select(Event)
+                .where(Event.call_id == call.id, Event.kind == "call.disclosure")
+                .order_by(Event.id)
+            )
+        ),
     )
 
 

@@ -80,6 +80,7 @@ class Simulator:
         self.db = db
         self.speed = speed
         self._scenarios: dict[str, Scenario] = {}  # call id -> the scenario it plays
+        self._other_calls: Scenario | None = None  # calls placed by someone else (the dialer)
         api_host = "127.0.0.1"
         api_port = free_port()
         if server_url is not None:  # an external server calls the API it is configured with
@@ -136,11 +137,19 @@ class Simulator:
         for language in languages:
             self._ear(language)
 
+    def answer_other_calls_with(self, scenario: Scenario) -> None:
+        """Calls this simulator did not place itself (the dialer's) play this scenario."""
+        self._other_calls = scenario
+
     # -- the persona's senses -------------------------------------------------------------
     def _scenario(self, call: SimulatedCall) -> Scenario:
         """The scenario of a call, by the call id in the webhook URL the bot gave Twilio."""
         query = parse_qs(urlparse(call.params.get("Url", "")).query)
-        return self._scenarios[query["call_id"][0]]
+        call_ref = (query.get("call_id") or [""])[0]
+        scenario = self._scenarios.get(call_ref) or self._other_calls
+        if scenario is None:
+            raise LookupError(f"no scenario for call {call_ref!r}")
+        return scenario
 
     def _synthesizer(self, voice: str | None, language: str) -> Any:
         if voice not in self._synthesizers:

@@ -15,6 +15,16 @@
     turn.addEventListener("keydown", (e) => { if (e.key === "Enter") seekTo(turn); });
   });
 
+  // Disclosure times: play the recording from where the merchant heard it.
+  document.querySelectorAll(".disclosures .seek").forEach((link) => {
+    link.addEventListener("click", (e) => {
+      e.preventDefault();
+      if (!player) return;
+      player.currentTime = parseFloat(link.dataset.start) || 0;
+      player.play().catch(() => {});
+    });
+  });
+
   // Links from a collected field to the turn it came from: scroll there, mark it, and play it.
   document.querySelectorAll(".turn-link").forEach((link) => {
     link.addEventListener("click", (e) => {
