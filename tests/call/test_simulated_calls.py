@@ -129,4 +129,4 @@ def test_the_next_call_resumes_where_the_last_one_stopped(simulator) -> None:
     assert not any("What will your store be called?" in text for text in bot)
     fields = {name: info["value"] for name, info in second.config["fields"].items()}
     assert fields["store_name"] == first_fields["store_name"]  # kept from the first call
-    assert fields["product_count"] == 1200  # collected by the second
+    assert fields.get("product_count") == 1200, second.turns  # collected by the second

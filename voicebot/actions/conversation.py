@@ -56,7 +56,14 @@ class ActionOpenCall(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         carried = {k: v for k, v in tracker.current_slot_values().items() if v is not None}
-        prefilled = [f for f in FORM_FIELDS + SIGNUP_FIELDS if carried.get(f) is not None]
+        # Sign-up facts are confirmed in one sentence; what an earlier call collected is not
+        # asked again (the merchant already answered it).
+        earlier = set(carried.get("earlier_call_fields") or [])
+        prefilled = [
+            f
+            for f in FORM_FIELDS + SIGNUP_FIELDS
+            if carried.get(f) is not None and f not in earlier
+        ]
         events: list[EventType] = [SlotSet("prefilled_fields", list(dict.fromkeys(prefilled)))]
         lang = lang_of(tracker)
         if carried.get("domain") and carried.get("has_domain") is None:
@@ -82,9 +89,7 @@ class ActionAfterOpening(Action):
         lang = lang_of(tracker)
         # Only what an earlier call collected is "where we stopped"; sign-up facts are not.
         earlier = tracker.get_slot("earlier_call_fields") or []
-        answered = [
-            f for f in earlier if f in FORM_FIELDS and f not in [*SIGNUP_FIELDS, "contact_name"]
-        ]
+        answered = [f for f in earlier if f in FORM_FIELDS]
         if answered or tracker.get_slot("skipped_fields"):
             remaining = await _remaining_questions(dispatcher, tracker, domain)
             last = next(

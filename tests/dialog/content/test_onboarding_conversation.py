@@ -122,6 +122,15 @@ def test_last_time_only_after_an_earlier_call(
     assert ("last time" in said[1].lower()) is says_last_time
 
 
+def test_values_from_an_earlier_call_are_not_confirmed_again(agent: Agent) -> None:
+    slots = {"store_name": "Gadget Corner", "earlier_call_fields": ["store_name"]}
+    conv, said = talk(agent, "en", slots, ["yes"])
+    assert "Last time we got as far as" in said[1]
+    assert "already have" not in said[1]  # no sign-up confirmation sentence
+    assert conv.tracker.slots["store_name"] == "Gadget Corner"
+    assert conv.tracker.slots["requested_slot"] != "store_name"
+
+
 def test_dont_know_skips_and_human_request_ends(agent: Agent) -> None:
     conv, _said = talk(
         agent,
