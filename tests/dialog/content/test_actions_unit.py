@@ -165,11 +165,6 @@ def test_product_count_exact_approximate_and_ranges(
     assert slots["product_count_approximate"] is approximate
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug in voicebot.dialog.normalise.parse_quantity: 'two and a half "
-    "thousand' is read as the range 200-500, 'dwa i pół tysiąca' as 2",
-)
 @pytest.mark.parametrize(
     ("spoken", "language"), [("two and a half thousand", "en"), ("dwa i pół tysiąca", "pl")]
 )

@@ -50,6 +50,7 @@ class NumberWords:
     fractions: dict[str, float]
     article_one: frozenset[str]
     joiners: frozenset[str]
+    fraction_joiners: frozenset[str]  # "two AND a half", "dwa I pół"
     decimal_point: frozenset[str]
     approximate: frozenset[str]
     range_from: frozenset[str]
@@ -105,6 +106,7 @@ def language(code: str) -> Language:
         fractions=_word_map(num.get("fractions")),
         article_one=_words(num.get("article_one")),
         joiners=_words(num.get("joiners")),
+        fraction_joiners=_words(num.get("fraction_joiners")),
         decimal_point=_words(num.get("decimal_point")),
         approximate=_words(num.get("approximate")),
         range_from=_words(num.get("range_from")),

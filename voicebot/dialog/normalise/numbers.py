@@ -152,6 +152,17 @@ def _parse_at(tokens: list[str], i: int, words: NumberWords) -> NumberSpan | Non
                 last = _UNITS
             else:
                 break
+        elif (
+            tok in words.fraction_joiners
+            and last in (_UNITS, _TEENS, _TENS)
+            and _fraction_at(tokens, j + 1, words)
+        ):
+            # "two and a half thousand", "dwa i pół tysiąca": the fraction joins the number
+            # before it, and a multiplier after it scales both.
+            k = j + 1 + (tokens[j + 1] in words.article_one)
+            current += words.fractions[tokens[k]]
+            j = k + 1
+            continue
         elif tok in words.joiners and last in (_HUNDREDS, _MULT):
             after = tokens[j + 2] if j + 2 < n else ""
             joins = _is_number_word(nxt, words) and not nxt[0].isdigit()
@@ -183,6 +194,13 @@ def _parse_at(tokens: list[str], i: int, words: NumberWords) -> NumberSpan | Non
     if digits_text is None or has_multiplier:
         digits_text = str(int(value)) if value == int(value) else str(value)
     return NumberSpan(value, i, j, digits_text, has_multiplier)
+
+
+def _fraction_at(tokens: list[str], k: int, words) -> bool:  # type: ignore[no-untyped-def]
+    """A fraction word at k, optionally after an article ("a half", "pół")."""
+    if k < len(tokens) and tokens[k] in words.article_one:
+        k += 1
+    return k < len(tokens) and tokens[k] in words.fractions
 
 
 def find_numbers(text: str | list[str], lang: str) -> list[NumberSpan]:
