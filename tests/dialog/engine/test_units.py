@@ -301,3 +301,21 @@ def test_validate_reports_file_and_line(trip_project: Path) -> None:
     assert (
         f"{core}:{form_line}: error: form 'trip_form' requires slot 'seats' which is not in slots"
     ) in errors
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("przelew", "przelewem", True),
+        ("paczkomat", "paczkomatów", True),
+        ("kurier", "kurierem", True),
+        ("elektronika", "elektroniką", True),
+        ("przelew", "przełączyć", False),  # "put me through" is not a bank transfer
+        ("automat", "automotive", False),
+        ("blik", "blikiem", False),  # short words match only exactly
+    ],
+)
+def test_inflected_forms_match_but_other_words_do_not(a: str, b: str, same: bool) -> None:
+    from voicebot.dialog.nlu.model import _similar
+
+    assert _similar(a, b) is same

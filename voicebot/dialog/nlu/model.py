@@ -93,7 +93,9 @@ def _similar(a: str, b: str) -> bool:
         if x != y:
             break
         common += 1
-    return common >= max(5, min(len(a), len(b)) - 2)
+    # The shorter word may lose two letters of its ending, the longer may add four at most:
+    # "przelew" ~ "przelewem", but not ~ "przełączyć".
+    return common >= max(5, min(len(a), len(b)) - 2, max(len(a), len(b)) - 4)
 
 
 class EntityExtractor:
