@@ -35,19 +35,9 @@ FORM_FIELDS = [
 ]
 # Store configuration fields (what the call layer saves), without helper slots.
 CONFIG_FIELDS = [
-    "contact_name",
-    "store_name",
-    "industry",
-    "product_count",
-    "sales_channels",
-    "migrate_products",
-    "has_domain",
-    "domain",
-    "payment_methods",
-    "shipping_methods",
-    "tax_id",
-    "contact_email",
-    "launch_date",
+    f
+    for f in FORM_FIELDS
+    if f not in ("prefill_confirmed", "tax_id_confirmed", "contact_email_confirmed")
 ]
 # What the platform may already know from sign-up: confirmed in one sentence, not asked.
 SIGNUP_FIELDS = ["store_name", "company_name", "contact_email", "tax_id", "domain"]

@@ -29,10 +29,11 @@ from voicebot.crm.exports import (
 from voicebot.crm.merchants import (
     InvalidMerchant,
     get_by_external_id,
+    merchant_document,
     normalise_merchant,
     upsert_merchant,
 )
-from voicebot.crm.models import ConfigStatus, Merchant
+from voicebot.crm.models import ConfigStatus
 from voicebot.crm.privacy import ErasureError, erase_merchant
 from voicebot.crm.tokens import find_token
 
@@ -228,25 +229,6 @@ def export_configs() -> Any:
     return response
 
 
-def _merchant_document(merchant: Merchant) -> dict[str, Any]:
-    return {
-        "id": merchant.id,
-        "external_id": merchant.external_id,
-        "company_name": merchant.company_name,
-        "contact_name": merchant.contact_name,
-        "phone": merchant.phone,
-        "email": merchant.email,
-        "country": merchant.country,
-        "language": merchant.language,
-        "timezone": merchant.timezone,
-        "status": merchant.status.value,
-        "opted_out": merchant.opted_out,
-        "consent_source": merchant.consent_source,
-        "consent_at": merchant.consent_at.isoformat() if merchant.consent_at else None,
-        "signup_data": merchant.signup_data,
-    }
-
-
 @bp.put("/merchants/<external_id>")
 @require("merchants:write")
 def put_merchant(external_id: str) -> Any:
@@ -260,7 +242,7 @@ def put_merchant(external_id: str) -> Any:
         data = normalise_merchant({**record, "external_id": external_id})
         with _db().session() as s:
             merchant, created = upsert_merchant(s, data, actor=_actor())
-            document = _merchant_document(merchant)
+            document = merchant_document(merchant)
     except InvalidMerchant as exc:
         raise ApiError(422, "invalid_merchant", str(exc)) from None
     return document, 201 if created else 200

@@ -162,6 +162,26 @@ def normalise_merchant(record: dict[str, Any], *, default_region: str = "PL") ->
     )
 
 
+def merchant_document(merchant: Merchant) -> dict[str, Any]:
+    """What the platform and the merchant are shown of a merchant record."""
+    return {
+        "id": merchant.id,
+        "external_id": merchant.external_id,
+        "company_name": merchant.company_name,
+        "contact_name": merchant.contact_name,
+        "phone": merchant.phone,
+        "email": merchant.email,
+        "country": merchant.country,
+        "language": merchant.language,
+        "timezone": merchant.timezone,
+        "status": merchant.status.value,
+        "opted_out": merchant.opted_out,
+        "consent_source": merchant.consent_source,
+        "consent_at": merchant.consent_at.isoformat() if merchant.consent_at else None,
+        "signup_data": merchant.signup_data,
+    }
+
+
 def get_by_external_id(session: Session, external_id: str) -> Merchant | None:
     return session.scalar(select(Merchant).where(Merchant.external_id == external_id))
 

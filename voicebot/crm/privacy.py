@@ -15,6 +15,7 @@ from sqlalchemy import func, null, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from voicebot.crm.events import record_event
+from voicebot.crm.merchants import merchant_document
 from voicebot.crm.models import (
     Call,
     ConfigField,
@@ -183,17 +184,7 @@ def export_merchant(session: Session, merchant_id: int) -> dict[str, Any]:
     return {
         "exported_at": utcnow().isoformat(),
         "merchant": {
-            "id": merchant.id,
-            "external_id": merchant.external_id,
-            "company_name": merchant.company_name,
-            "contact_name": merchant.contact_name,
-            "phone": merchant.phone,
-            "email": merchant.email,
-            "country": merchant.country,
-            "language": merchant.language,
-            "timezone": merchant.timezone,
-            "status": merchant.status.value,
-            "opted_out": merchant.opted_out,
+            **merchant_document(merchant),
             "opted_out_at": _iso(merchant.opted_out_at),
             "on_do_not_call_list": on_dnc,
             "consent": {
