@@ -130,3 +130,18 @@ def test_the_next_call_resumes_where_the_last_one_stopped(simulator) -> None:
     fields = {name: info["value"] for name, info in second.config["fields"].items()}
     assert fields["store_name"] == first_fields["store_name"]  # kept from the first call
     assert fields.get("product_count") == 1200, second.turns  # collected by the second
+
+
+def test_barge_in_stops_the_bot_and_the_answer_counts(simulator) -> None:
+    """The merchant answers over the long industry question: Twilio is told to clear, the
+    bot's turn is stored as interrupted with what was heard, and the answer is used."""
+    result = simulator.run(load_scenario("barge_in"), timeout_s=600)
+    assert result.line.clears >= 1
+    interrupted = [t for t in result.turns if t["speaker"] == "bot" and t["interrupted"]]
+    assert interrupted, result.turns
+    cut = interrupted[0]
+    assert cut["end_ms"] is not None and cut["end_ms"] > cut["start_ms"]
+    answer = next(t for t in result.turns if t["index"] == cut["index"] + 1)
+    assert answer["speaker"] == "merchant" and "electronic" in answer["text"].lower()
+    industry = result.config["fields"]["industry"]["value"]
+    assert "electronic" in str(industry).lower()
