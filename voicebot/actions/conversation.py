@@ -31,6 +31,8 @@ from .forms import ValidateOnboardingForm, callback_time_from
 
 MAX_SILENCES = 3
 MAX_MISUNDERSTANDINGS = 3
+# a field corrected this often is left as last said and flagged, so the call cannot loop on it
+MAX_CORRECTIONS = 3
 NEXT_FIELD_WORDS = {"pl": "ostatnio", "en": "last time"}
 
 
@@ -315,7 +317,14 @@ class ActionCorrectField(Action):
         if target is None:
             dispatcher.utter_message(response="utter_correct_which")
             return []
-        events: list[EventType] = [SlotSet(target, None), SlotSet("invalid_count", 0)]
+        corrected = [*(tracker.get_slot("corrected_fields") or []), target]
+        if corrected.count(target) >= MAX_CORRECTIONS:
+            return await self._leave_for_staff(target, corrected, dispatcher, tracker, domain)
+        events: list[EventType] = [
+            SlotSet(target, None),
+            SlotSet("invalid_count", 0),
+            SlotSet("corrected_fields", corrected),
+        ]
         if target in CONFIRM_SLOTS:
             events.append(SlotSet(CONFIRM_SLOTS[target], None))
         skipped = [f for f in (tracker.get_slot("skipped_fields") or []) if f != target]
@@ -327,6 +336,23 @@ class ActionCorrectField(Action):
         else:
             dispatcher.utter_message(response="utter_correct_ack")
             events.append(SlotSet("requested_slot", target))
+        return events
+
+    async def _leave_for_staff(
+        self, target: str, corrected: list[str], dispatcher, tracker, domain
+    ) -> list[EventType]:
+        """The value said last stands (a new one in this sentence included), flagged for
+        a person to check; the form goes on instead of asking the same question again."""
+        events: list[EventType] = [
+            SlotSet("corrected_fields", corrected),
+            SlotSet("invalid_count", 0),
+        ]
+        new_value = await self._new_value(target, dispatcher, tracker, domain)
+        events += [SlotSet(k, v) for k, v in new_value.items()]
+        skipped = list(tracker.get_slot("skipped_fields") or [])
+        if target not in skipped:
+            events.append(SlotSet("skipped_fields", [*skipped, target]))
+        dispatcher.utter_message(response="utter_correct_limit")
         return events
 
     @staticmethod

@@ -142,3 +142,27 @@ def test_dont_know_skips_and_human_request_ends(agent: Agent) -> None:
         "industry" in conv.tracker.slots["skipped_fields"] or conv.tracker.slots["skipped_fields"]
     )
     assert conv.ended and conv.tracker.slots["human_requested"] is True
+
+
+def test_third_correction_of_a_field_is_left_for_staff(agent: Agent) -> None:
+    conv, said = talk(
+        agent,
+        "en",
+        {"contact_name": "Mary", "store_name": "Urban Threads"},
+        [
+            "yes",
+            "yes",
+            "we sell clothing",
+            "two hundred",
+            "no i said five hundred",
+            "no i said six hundred",
+            "no i said seven hundred",
+        ],
+    )
+    assert "corrected" in said[5] and "corrected" in said[6]
+    assert "our team will double-check it" in said[7]
+    assert "sell" in said[7].split("double-check it", 1)[1]  # the form moved on: channels
+    slots = conv.tracker.slots
+    assert slots["product_count"] == 700 and slots["requested_slot"] == "sales_channels"
+    config = store_config_from_tracker(conv.tracker.to_json())
+    assert config.fields["product_count"].value == 700 and config.fields["product_count"].flagged
