@@ -124,6 +124,9 @@ def _register() -> None:
     cli.add_command(api_token_group)
     cli.add_command(export_command)
     cli.add_command(retention_group)
+    from voicebot.api.webhook_commands import webhooks_group
+
+    cli.add_command(webhooks_group)
 
 
 _register()

@@ -158,3 +158,46 @@ def test_approval_in_the_review_ui_posts_the_webhook(db, webhook_settings):
     assert headers["X-Voicebot-Event"] == "config.approved"
     assert verify_signature(SECRET, headers[SIGNATURE_HEADER], body)
     assert json.loads(body)["config"]["reviewer"] == "rita@example.com"
+
+
+def test_webhook_commands_resend_after_the_receiver_was_down(db, settings, tmp_path):
+    """`webhooks deliver` gives up on a receiver that stays down; once it is back,
+    `webhooks retry --all` and another `deliver` get the approval through."""
+    from click.testing import CliRunner
+
+    from voicebot.cli import cli
+
+    config = tmp_path / "config.yml"
+    config.write_text("{}\n")
+    env = {
+        "VOICEBOT_CONFIG": str(config),
+        "VOICEBOT_DATABASE_URL": settings.database_url,
+        "VOICEBOT_API_WEBHOOK_BACKOFF_S": "0.01",
+        "VOICEBOT_API_WEBHOOK_MAX_ATTEMPTS": "2",
+    }
+
+    def run(*args: str, **extra_env: str):
+        return CliRunner().invoke(cli, list(args), env={**env, **extra_env})
+
+    with Receiver(failures=2) as receiver:
+        made = _approve_and_enqueue(db, [receiver.url])
+        unsigned = run("webhooks", "deliver")
+        assert unsigned.exit_code == 1 and "VOICEBOT_API_WEBHOOK_SECRET" in unsigned.output
+        assert receiver.received == []  # nothing goes out unsigned
+
+        signed = {"VOICEBOT_API_WEBHOOK_SECRET": SECRET}
+        down = run("webhooks", "deliver", "--wait", "--max-wait", "10", **signed)
+        assert down.exit_code == 0, down.output
+        assert down.output.strip() == "0 delivered, 0 pending, 1 given up"
+        listed = run("webhooks", "list").output
+        assert "given up" in listed and "HTTP 503" in listed and "attempts 2" in listed
+
+        assert run("webhooks", "retry").exit_code == 1  # names nothing: refused
+        assert run("webhooks", "retry", "--all").output.strip() == "1 deliveries queued again"
+        back = run("webhooks", "deliver", **signed)
+        assert back.output.strip() == "1 delivered, 0 pending, 0 given up"
+    assert len(receiver.received) == 3
+    headers, body = receiver.received[-1]
+    assert verify_signature(SECRET, headers[SIGNATURE_HEADER], body)
+    assert json.loads(body)["merchant_id"] == made.merchant_id
+    assert run("webhooks", "retry", "--all").output.strip() == "0 deliveries queued again"

@@ -54,17 +54,17 @@ class WebhookSender:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.api = settings.api
-        if settings.api.webhook_secret is None and settings.api.webhook_urls:
-            raise ValueError("api.webhook_urls is set but VOICEBOT_API_WEBHOOK_SECRET is not")
+        if settings.api.webhook_secret is None:
+            raise ValueError("VOICEBOT_API_WEBHOOK_SECRET is not set, so webhooks cannot be signed")
+        self._secret = settings.api.webhook_secret.get_secret_value()
 
     def _send_one(self, delivery_id: int, url: str, event: str, payload: dict[str, Any]) -> None:
         body = _body(payload)
-        secret = self.api.webhook_secret.get_secret_value() if self.api.webhook_secret else ""
         headers = {
             "Content-Type": "application/json",
             "X-Voicebot-Event": event,
             "X-Voicebot-Delivery": str(delivery_id),
-            SIGNATURE_HEADER: sign(secret, int(time.time()), body),
+            SIGNATURE_HEADER: sign(self._secret, int(time.time()), body),
         }
         status, error = None, None
         try:

@@ -97,3 +97,39 @@ def list_deliveries(session: Session, *, limit: int = 100) -> list[WebhookDelive
     return list(
         session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(limit))
     )
+
+
+def requeue_given_up(session: Session, ids: list[int] | None = None) -> int:
+    """Queue deliveries that ran out of attempts again (after the receiver's outage is over),
+    with a fresh set of attempts; returns how many."""
+    query = select(WebhookDelivery).where(
+        WebhookDelivery.delivered_at.is_(None), WebhookDelivery.next_attempt_at.is_(None)
+    )
+    if ids is not None:
+        query = query.where(WebhookDelivery.id.in_(ids))
+    deliveries = list(session.scalars(query))
+    now = utcnow()
+    for delivery in deliveries:
+        delivery.attempts = 0
+        delivery.next_attempt_at = now
+    return len(deliveries)
+
+
+def delivery_state(delivery: WebhookDelivery) -> str:
+    if delivery.delivered_at is not None:
+        return "delivered"
+    return "pending" if delivery.next_attempt_at is not None else "given up"
+
+
+def delivery_counts(session: Session) -> dict[str, int]:
+    """How many deliveries are delivered, pending and given up."""
+    delivered = WebhookDelivery.delivered_at.is_not(None)
+    pending = WebhookDelivery.delivered_at.is_(None) & WebhookDelivery.next_attempt_at.is_not(None)
+    row = session.execute(
+        select(
+            func.count().filter(delivered),
+            func.count().filter(pending),
+            func.count(),
+        ).select_from(WebhookDelivery)
+    ).one()
+    return {"delivered": row[0], "pending": row[1], "given up": row[2] - row[0] - row[1]}

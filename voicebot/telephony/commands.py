@@ -27,12 +27,26 @@ def serve_command(
     app = create_app(settings, app_ctx.db)
     if not no_warm_up:
         app.extensions["voicebot_calls"].services.warm_up(settings.dialog.languages)
+    _resume_webhooks(app_ctx)
     server = ServerThread(app, host or settings.server.host, port or settings.server.port)
     click.echo(f"listening on {server.base_url} (public: {settings.server.public_base_url})")
     try:
         server.server.serve_forever()
     except KeyboardInterrupt:
         click.echo("stopped")
+
+
+def _resume_webhooks(app_ctx: AppContext) -> None:
+    """Deliveries still pending from before a restart are sent (and retried) in the
+    background; approvals made while serving start their own sender."""
+    from voicebot.api.webhooks import WebhookSender
+
+    if not app_ctx.settings.api.webhook_urls:
+        return
+    try:
+        WebhookSender(app_ctx.db, app_ctx.settings).start_background()
+    except ValueError as exc:
+        log.error("webhooks not sent: %s", exc)
 
 
 @click.command("call")
