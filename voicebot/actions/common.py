@@ -159,6 +159,24 @@ def trailing_user_intents(tracker: Tracker) -> list[str]:
     return intents
 
 
+# Slots whose filling means the conversation moved on: an answer was taken or a field left.
+PROGRESS_SLOTS = {*FORM_FIELDS, "good_time", "callback_time", "skipped_fields"}
+
+
+def runs_since_progress(tracker: Tracker, *action_names: str) -> int:
+    """How often these actions ran since the merchant last moved the conversation on,
+    whatever came in between (silences, misunderstandings, core fallbacks)."""
+    count = 0
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "slot" and event.get("name") in PROGRESS_SLOTS:
+            if event.get("value") not in (None, []):
+                break
+        elif kind == "action" and event.get("name") in action_names:
+            count += 1
+    return count
+
+
 def count_trailing(tracker: Tracker, intent: str) -> int:
     count = 0
     for name in trailing_user_intents(tracker):

@@ -25,12 +25,16 @@ from .common import (
     labels,
     lang_of,
     now_of,
+    runs_since_progress,
     value_label,
 )
 from .forms import ValidateOnboardingForm, callback_time_from
 
 MAX_SILENCES = 3
 MAX_MISUNDERSTANDINGS = 3
+# silences and misunderstandings mixed, with no answer taken: the line or the merchant
+# cannot be understood, so a consultant calls back instead of the bot asking forever
+MAX_TRIES_WITHOUT_PROGRESS = 5
 # a field corrected this often is left as last said and flagged, so the call cannot loop on it
 MAX_CORRECTIONS = 3
 NEXT_FIELD_WORDS = {"pl": "ostatnio", "en": "last time"}
@@ -240,6 +244,8 @@ class ActionHandleSilence(Action):
         if count_trailing(tracker, "silence") >= MAX_SILENCES:
             dispatcher.utter_message(response="utter_goodbye_silence")
             return end_call("silence")
+        if _tries_without_progress(tracker) >= MAX_TRIES_WITHOUT_PROGRESS:
+            return _give_up_not_understood(dispatcher)
         dispatcher.utter_message(response="utter_silence_reprompt")
         return _back_to_form(tracker)
 
@@ -252,11 +258,28 @@ class ActionHandleMisunderstanding(Action):
         return "action_handle_misunderstanding"
 
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
-        if count_trailing(tracker, "nlu_fallback") >= MAX_MISUNDERSTANDINGS:
-            dispatcher.utter_message(response="utter_not_understood_end")
-            return end_call("not_understood", [SlotSet("human_requested", True)])
+        # counted by this action's runs, not by nlu_fallback intents: a core fallback (an
+        # intent the form cannot use, like "no" to a name) is a misunderstanding as well
+        misunderstood = runs_since_progress(tracker, self.name()) + 1
+        if (
+            misunderstood >= MAX_MISUNDERSTANDINGS
+            or _tries_without_progress(tracker) >= MAX_TRIES_WITHOUT_PROGRESS
+        ):
+            return _give_up_not_understood(dispatcher)
         dispatcher.utter_message(response="utter_not_understood")
         return _back_to_form(tracker)
+
+
+def _tries_without_progress(tracker: Tracker) -> int:
+    """Silences and misunderstandings since the last answer taken, this one included."""
+    return (
+        runs_since_progress(tracker, "action_handle_silence", "action_handle_misunderstanding") + 1
+    )
+
+
+def _give_up_not_understood(dispatcher: CollectingDispatcher) -> list[EventType]:
+    dispatcher.utter_message(response="utter_not_understood_end")
+    return end_call("not_understood", [SlotSet("human_requested", True)])
 
 
 def _back_to_form(tracker: Tracker) -> list[EventType]:

@@ -166,3 +166,46 @@ def test_third_correction_of_a_field_is_left_for_staff(agent: Agent) -> None:
     assert slots["product_count"] == 700 and slots["requested_slot"] == "sales_channels"
     config = store_config_from_tracker(conv.tracker.to_json())
     assert config.fields["product_count"].value == 700 and config.fields["product_count"].flagged
+
+
+def test_unusable_answers_and_silences_cannot_loop_forever(agent: Agent) -> None:
+    """The garbled Polish call that once looped: "no" to the store name is a core fallback,
+    not an nlu_fallback, and the silences in between used to reset both counts."""
+    answers = ["/silence", "nie", "/silence", "nie", "/silence"]
+    conv, said = talk(agent, "pl", {"contact_name": "Jan"}, ["tak", *answers])
+    assert "nie zrozumiałem" in said[3] and "słychać" in said[4]  # asked again, twice
+    assert conv.ended, said
+    assert conv.tracker.slots["call_outcome"] == "not_understood"
+    assert conv.tracker.slots["human_requested"] is True
+    assert "konsultant" in said[-1]
+
+
+def test_three_misunderstandings_end_even_with_a_silence_between(agent: Agent) -> None:
+    answers = ["nie", "/silence", "tak", "nie"]
+    conv, said = talk(agent, "pl", {"contact_name": "Jan"}, ["tak", *answers])
+    assert [("zrozumi" in s) for s in said[2:]] == [True, False, True, True], said
+    assert conv.ended and conv.tracker.slots["call_outcome"] == "not_understood"
+
+
+def test_an_answer_taken_starts_the_count_again(agent: Agent) -> None:
+    answers = ["nie", "/silence", "nie", "moda plus", "/silence", "/silence"]
+    conv, said = talk(agent, "pl", {"contact_name": "Jan"}, ["tak", *answers])
+    assert conv.tracker.slots["store_name"] == "Moda Plus"
+    # five tries in all, but only two since the store name was taken: the call goes on
+    assert not conv.ended and "słychać" in said[-1] and "branż" in said[-1], said
+
+
+@pytest.mark.parametrize(
+    ("answer", "store_name"),
+    [
+        ("nie", None),  # a plain no is not a name: asked again
+        ("nie, nie teraz", None),
+        ("lep na mymach, ja nie ląży o dół", "Lep Mymach, Nie Ląży O Dół"),  # misheard name
+    ],
+)
+def test_an_unsure_no_inside_a_longer_answer_is_taken_as_the_name(
+    agent: Agent, answer: str, store_name: str | None
+) -> None:
+    conv, said = talk(agent, "pl", {"contact_name": "Jan"}, ["tak", answer])
+    assert conv.tracker.slots["store_name"] == store_name
+    assert ("branż" in said[-1]) == (store_name is not None), said[-1]
