@@ -78,6 +78,7 @@ NAME_FILLERS = {
     "nasz",
 }
 UNKNOWN_INDUSTRY = "unknown"  # extracted, never stored: validation re-asks or stores "other"
+SURE_YES_NO = 0.7  # below this, a longer answer to a name question is taken as the name
 MAX_INVALID = 3  # after this many rejected answers to one question it is skipped and flagged
 
 
@@ -85,6 +86,10 @@ def _requested(tracker: Tracker, slot: str) -> bool:
     return tracker.get_slot("requested_slot") == slot and latest_intent(tracker) not in (
         CONTROL_INTENTS - {"greet"}
     )
+
+
+def _intent_confidence(tracker: Tracker) -> float:
+    return float(((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0.0)
 
 
 def _entity_values(tracker: Tracker, entity: str) -> list[str]:
@@ -241,7 +246,13 @@ class ValidateOnboardingForm(FormValidationAction):
 
     def _extract_text(self, tracker: Tracker, slot: str) -> dict[str, Any]:
         # "I'm back" after a pause is a greeting, not a name
-        if not _requested(tracker, slot) or latest_intent(tracker) in ("affirm", "deny", "greet"):
+        if not _requested(tracker, slot) or latest_intent(tracker) == "greet":
+            return {}
+        # "no" is not a name; a misheard name with a "nie" in it, read as an unsure
+        # "deny", is one (staff see the recogniser's confidence when they review it)
+        if latest_intent(tracker) in ("affirm", "deny") and (
+            _intent_confidence(tracker) >= SURE_YES_NO or len(latest_text(tracker).split()) <= 2
+        ):
             return {}
         text = strip_name(latest_text(tracker))
         return {slot: text} if text else {}
