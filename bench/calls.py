@@ -1,13 +1,16 @@
 """N concurrent simulated calls against one server: latency, CPU, memory, missed frames.
 
     python bench/calls.py --calls 4 --scenario bench_en --engine whisper
+    python bench/calls.py --calls 20 --vosk-stand-in ko --server-process
 
 Prints voice-to-voice latency (the merchant's last speech frame -> the first bot audio frame
 on the line) p50/p95, the bot's processing part after the endpoint was decided, CPU seconds
 and resident memory per call, missed frames, late pacing ticks and failures. The persona
 answers by the slot the bot asks for (scenario `hear: slot`) so its own speech recognition
 does not load the machine being measured; the bot side runs fully: recognition, dialog,
-synthesis, CRM writes, recording.
+synthesis, CRM writes, recording. With --server-process the bot runs in its own
+`voicebot serve` process, as in production, and CPU and memory are the server's (with its
+TTS workers) alone; otherwise everything shares one process and one interpreter lock.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import argparse
 import copy
 import logging
 import os
-import resource
+import subprocess
 import sys
 import tempfile
 import threading
@@ -24,10 +27,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+import requests
 
 from voicebot.config import load_settings
 from voicebot.crm.db import Database
-from voicebot.simulator.runner import SimulationResult, Simulator
+from voicebot.simulator.runner import SimulationResult, Simulator, free_port
 from voicebot.simulator.scenario import load_scenario
 
 
@@ -44,17 +48,87 @@ def stand_in_models(tmp: Path, args: argparse.Namespace, language: str) -> Path:
     return models
 
 
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
 
 
-def cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime
+def _tree(pid: int) -> list[int]:
+    """The process and its live children (the TTS workers)."""
+    return [pid, *_children(pid)]
+
+
+def rss_mb(pid: int) -> float:
+    total = 0.0
+    for member in _tree(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+    return total
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of the process and its children, live or ended."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for member in _tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # utime, stime, and for the top process the waited-for children's cutime, cstime
+        used = fields[11:13] + (fields[13:15] if member == pid else [])
+        total += sum(int(v) for v in used) / ticks
+    return total
+
+
+class ServerProcess:
+    """`voicebot serve` in its own process, configured like the simulator expects."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.api_url = f"http://127.0.0.1:{free_port()}"
+        env = {
+            **env,
+            "VOICEBOT_SERVER_PUBLIC_BASE_URL": self.url,
+            "VOICEBOT_TWILIO_API_BASE_URL": self.api_url,
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "voicebot", "serve", "--port", str(self.port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 180  # models load before it listens
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"voicebot serve exited with {self.process.returncode}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.5)
+        self.close()
+        sys.exit("voicebot serve did not start within 180 s")
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
 
 
 def pct(values: list[float], p: float) -> str:
@@ -76,6 +150,11 @@ def main() -> None:
         " for the scenario's language, which has no Vosk model on this machine: recognition is"
         " meaningless (the bot mostly does not understand), every timing is real",
     )
+    parser.add_argument(
+        "--server-process",
+        action="store_true",
+        help="run the bot as its own `voicebot serve` process and measure that process",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
 
@@ -85,27 +164,29 @@ def main() -> None:
     if args.vosk_stand_in:
         models_env = {"VOICEBOT_SPEECH_MODELS_DIR": str(stand_in_models(tmp, args, base.language))}
         args.engine, engine_label = "vosk", f"vosk (the {args.vosk_stand_in} model standing in)"
-    settings = load_settings(
-        environ={
-            **os.environ,
-            "VOICEBOT_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
-            "VOICEBOT_CALL_RECORDINGS_DIR": str(tmp / "recordings"),
-            "VOICEBOT_SPEECH_ENGINES": f'{{"{base.language}": "{args.engine}"}}',
-            **models_env,
-            "VOICEBOT_TWILIO_AUTH_TOKEN": os.environ.get(
-                "VOICEBOT_TWILIO_AUTH_TOKEN", "bench-token"
-            ),
-        }
-    )
-    db = Database(settings.database_url)
+    env = {
+        **os.environ,
+        "VOICEBOT_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
+        "VOICEBOT_CALL_RECORDINGS_DIR": str(tmp / "recordings"),
+        "VOICEBOT_SPEECH_ENGINES": f'{{"{base.language}": "{args.engine}"}}',
+        **models_env,
+        "VOICEBOT_TWILIO_AUTH_TOKEN": os.environ.get("VOICEBOT_TWILIO_AUTH_TOKEN", "bench-token"),
+    }
+    db = Database(env["VOICEBOT_DATABASE_URL"])
     db.upgrade()
+    server = ServerProcess(env) if args.server_process else None
+    if server is not None:
+        env["VOICEBOT_TWILIO_API_BASE_URL"] = server.api_url
+    settings = load_settings(environ=env)
+    measured = server.process.pid if server is not None else os.getpid()
     results: list[SimulationResult] = []
     failures: list[str] = []
     lock = threading.Lock()
 
-    with Simulator(settings, db, speed=args.speed) as simulator:
+    server_url = server.url if server is not None else None
+    with Simulator(settings, db, speed=args.speed, server_url=server_url) as simulator:
         simulator.warm_up([base.language])
-        cpu0, rss0, t0 = cpu_s(), rss_mb(), time.monotonic()
+        cpu0, rss0, t0 = cpu_s(measured), rss_mb(measured), time.monotonic()
         peak = [rss0]
 
         def one(i: int) -> None:
@@ -127,7 +208,7 @@ def main() -> None:
 
         def sample() -> None:
             while len(results) + len(failures) < args.calls:
-                peak[0] = max(peak[0], rss_mb())
+                peak[0] = max(peak[0], rss_mb(measured))
                 time.sleep(0.5)
 
         threads = [threading.Thread(target=one, args=(i,)) for i in range(args.calls)]
@@ -139,7 +220,9 @@ def main() -> None:
         for thread in threads:
             thread.join()
         wall = time.monotonic() - t0
-        cpu = cpu_s() - cpu0
+        cpu = cpu_s(measured) - cpu0
+    if server is not None:
+        server.close()
 
     line = [v for r in results for v in r.voice_to_voice_ms]
     processing = [float(v) for r in results for v in r.processing_ms]
@@ -149,7 +232,8 @@ def main() -> None:
     turns = sum(len(r.turns) for r in results)
     print(
         f"engine {engine_label}, scenario {base.name}, {args.calls} concurrent calls, "
-        f"speed {args.speed}, {os.cpu_count()} CPUs"
+        f"speed {args.speed}, {os.cpu_count()} CPUs, "
+        + ("bot in its own server process" if server else "bot and simulator in one process")
     )
     print(f"  voice-to-voice (line)       p50 {pct(line, 50)}  p95 {pct(line, 95)}  n={len(line)}")
     print(f"  bot: end of speech -> audio p50 {pct(bot, 50)}  p95 {pct(bot, 95)}  n={len(bot)}")

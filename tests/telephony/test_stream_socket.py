@@ -95,7 +95,7 @@ def test_bad_messages_are_skipped_and_a_dropped_stream_loses_nothing(live, caplo
 
         # The greeting arrives as 20 ms media frames followed by a mark.
         bot_frames, marks = 0, []
-        chunk = 3
+        chunk = 6  # chunks 3 to 5 never arrive: three missed frames
         ws.settimeout(0.02)
         deadline = time.monotonic() + 60
         while not marks and time.monotonic() < deadline:
@@ -157,6 +157,8 @@ def test_bad_messages_are_skipped_and_a_dropped_stream_loses_nothing(live, caplo
         disclosures = [e for e in events_for(s, call_id=call_id) if e.kind == "call.disclosure"]
         assert len(disclosures) == 1 and disclosures[0].data["offset_ms"] >= 0
         assert disclosures[0].data["heard_at_ms"] > disclosures[0].data["offset_ms"]
+        media = [e.data for e in events_for(s, call_id=call_id) if e.kind == "call.media"]
+        assert len(media) == 1 and media[0]["missed_frames"] == 3
         assert call.tracker is not None
         recording = call.recording_path
     with wave.open(recording) as wav:

@@ -589,6 +589,17 @@ class CallSession:
             crm_calls.finish_call(
                 s, self.call_id, outcome=outcome, error=error, settings=self.services.settings
             )
+            # line quality and bot timings, for operations and for benchmarks out of process
+            record_event(
+                s,
+                "call.media",
+                actor="voicebot",
+                merchant_id=self.merchant_id,
+                call_id=self.call_id,
+                missed_frames=self.stats.missed_frames,
+                processing_ms=self.stats.processing_ms,
+                barge_ins=self.stats.barge_ins,
+            )
         log.info("call %s: finished, outcome %s", self.call_id, outcome.value)
 
     def _decide_outcome(self, error: str | None) -> CallOutcome:

@@ -267,6 +267,10 @@ class Simulator:
             config = get_config(s, call.merchant_id)
             snapshot = config_snapshot(config) if config is not None else {"fields": {}}
             events = [{"kind": e.kind, "data": e.data} for e in events_for(s, call_id=call_id)]
+            # a server in another process reports its figures through the call.media event
+            media = next((e["data"] for e in reversed(events) if e["kind"] == "call.media"), {})
+            processing = list(stats.processing_ms) if stats else media.get("processing_ms", [])
+            missed = stats.missed_frames if stats else media.get("missed_frames", 0)
             return SimulationResult(
                 scenario=scenario.name,
                 call_id=call_id,
@@ -282,8 +286,8 @@ class Simulator:
                 line=line.events,
                 wall_s=wall_s,
                 events=events,
-                processing_ms=list(stats.processing_ms) if stats else [],
-                missed_frames=stats.missed_frames if stats else 0,
+                processing_ms=processing,
+                missed_frames=missed,
                 session_error=stats.error if stats else None,
             )
 
