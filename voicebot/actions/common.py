@@ -90,6 +90,21 @@ def keyword_values(text: str, kind: str) -> list[str]:
     return [value for _, value in sorted(hits)]
 
 
+def canonical_values(values: list[str], kind: str) -> list[str]:
+    """Entity values as the lexicon's ids: the recogniser's "Card" or "electronic" is
+    stored as "card" or "electronics"; a value the lexicon does not know is kept."""
+    known = lexicon()[kind]
+    result: list[str] = []
+    for value in values:
+        if value in known:
+            result.append(value)
+        elif value.lower() in known:
+            result.append(value.lower())
+        else:
+            result.append(next(iter(keyword_values(value, kind)), value))
+    return list(dict.fromkeys(result))
+
+
 def join_words(items: list[str], lang: str) -> str:
     """ "a, b i c" — a spoken list, no symbols."""
     if not items:

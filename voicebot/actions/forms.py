@@ -24,6 +24,7 @@ from .common import (
     CONFIRM_SLOTS,
     CONTROL_INTENTS,
     SIGNUP_FIELDS,
+    canonical_values,
     country_of,
     keyword_values,
     lang_of,
@@ -101,6 +102,8 @@ def _entity_values(tracker: Tracker, entity: str) -> list[str]:
 
 
 def strip_name(text: str) -> str:
+    # the recogniser punctuates sentences: "It's called Gadget Corner." has no dot in the name
+    text = text.strip().strip(".,!?;:…")
     words = [w for w in text.split() if w.lower() not in NAME_FILLERS]
     return " ".join(w.capitalize() if w.islower() else w for w in words)
 
@@ -180,8 +183,8 @@ class ValidateOnboardingForm(FormValidationAction):
     def _extract_list(self, tracker: Tracker, slot: str) -> dict[str, Any]:
         if not _requested(tracker, slot):
             return {}
-        values = _entity_values(tracker, LIST_SLOTS[slot]) or keyword_values(
-            latest_text(tracker), slot
+        values = canonical_values(_entity_values(tracker, LIST_SLOTS[slot]), slot) or (
+            keyword_values(latest_text(tracker), slot)
         )
         return {slot: list(dict.fromkeys(values))} if values else {}
 
@@ -197,8 +200,8 @@ class ValidateOnboardingForm(FormValidationAction):
     def extract_industry(self, dispatcher, tracker, domain) -> dict[str, Any]:
         if not _requested(tracker, "industry"):
             return {}
-        values = _entity_values(tracker, "industry") or keyword_values(
-            latest_text(tracker), "industry"
+        values = canonical_values(_entity_values(tracker, "industry"), "industry") or (
+            keyword_values(latest_text(tracker), "industry")
         )
         if values:
             return {"industry": values[0]}

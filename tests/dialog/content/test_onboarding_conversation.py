@@ -209,3 +209,27 @@ def test_an_unsure_no_inside_a_longer_answer_is_taken_as_the_name(
     conv, said = talk(agent, "pl", {"contact_name": "Jan"}, ["tak", answer])
     assert conv.tracker.slots["store_name"] == store_name
     assert ("branż" in said[-1]) == (store_name is not None), said[-1]
+
+
+def test_recogniser_casing_and_punctuation_do_not_reach_the_configuration(agent: Agent) -> None:
+    """Whisper writes "Card and PayPal." and "It's called Gadget Corner.": the values stored
+    are the lexicon's ids and the name without the sentence's full stop."""
+    conv, _said = talk(
+        agent,
+        "en",
+        {"contact_name": "Alex"},
+        [
+            "yes",
+            "It's called Gadget Corner.",
+            "Electronic.",
+            "About 1,200 products.",
+            "Mostly on eBay.",
+        ],
+    )
+    slots = conv.tracker.slots
+    assert slots["store_name"] == "Gadget Corner"
+    assert slots["industry"] == "electronics" and slots["sales_channels"] == ["marketplace"]
+    conv.handle("No.")
+    conv.handle("No.")
+    conv.handle("Card and PayPal.")
+    assert conv.tracker.slots["payment_methods"] == ["card", "paypal"]
