@@ -9,6 +9,9 @@ from typing import Any
 from voicebot.actions.common import CONFIG_FIELDS, CONFIRM_SLOTS
 
 FLAG_WHEN_APPROXIMATE = {"product_count": "product_count_approximate"}
+# Below this ASR confidence a value nobody read back is likely misheard: staff check it.
+# (Whisper scores right English answers about 0.5 and garbled Polish about 0.3.)
+LOW_ASR_CONFIDENCE = 0.4
 
 
 @dataclass
@@ -97,10 +100,12 @@ def store_config_from_tracker(tracker_json: dict[str, Any]) -> StoreConfigResult
         confirmed = bool(slots.get(confirm_slot)) if confirm_slot else value is not None
         if name in prefilled and name not in origin and slots.get("prefill_confirmed"):
             confirmed = True
+        read_back = confirm_slot is not None and confirmed
         flagged = (
             name in skipped
             or (confirm_slot is not None and value is not None and not confirmed)
             or bool(slots.get(FLAG_WHEN_APPROXIMATE.get(name, "")))
+            or (confidence is not None and confidence < LOW_ASR_CONFIDENCE and not read_back)
         )
         result.fields[name] = FieldResult(
             value=value,

@@ -236,3 +236,20 @@ def test_restart_forgets_what_came_before() -> None:
 def test_tracker_without_events_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="events"):
         store_config_from_tracker({"sender_id": "call-1"})
+
+
+def test_a_value_heard_with_low_confidence_is_flagged_unless_it_was_read_back() -> None:
+    events = [
+        *session_start(),
+        user("jelony odrót", turn=3, confidence=0.3),
+        slot("store_name", "Jelony Odrót"),
+        user("moda", turn=4, confidence=0.45),
+        slot("industry", "fashion"),
+        user("pięć dwa sześć zero", turn=5, confidence=0.2),
+        slot("tax_id", "5260250274"),
+        slot("tax_id_confirmed", True),  # read back and confirmed: the merchant checked it
+    ]
+    fields = store_config_from_tracker({"events": events}).fields
+    assert fields["store_name"].flagged and fields["store_name"].value == "Jelony Odrót"
+    assert not fields["industry"].flagged
+    assert not fields["tax_id"].flagged and fields["tax_id"].confirmed
