@@ -90,6 +90,9 @@ class SpeechSettings(Section):
     whisper_model: str = "auto"
     whisper_beam_size: int = Field(default=5, ge=1, le=10)
     whisper_threads: int = Field(default=2, ge=0, le=64)
+    # Re-decoding a doubtful utterance at higher temperatures (Whisper's default) can double
+    # the time to a reply on a phone line; the dialog recovers from a mishearing instead.
+    whisper_temperature_fallback: bool = False
 
     @field_validator("engines")
     @classmethod

@@ -30,6 +30,7 @@ WHISPER_RATE = 16000
 # Segments Whisper itself thinks are not speech (its usual hallucinations on noise).
 NO_SPEECH_PROB = 0.6
 LOW_LOGPROB = -1.0
+FALLBACK_TEMPERATURES = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]  # faster-whisper's own default
 
 
 class WhisperEngine(RecognizerEngine):
@@ -67,6 +68,9 @@ class WhisperEngine(RecognizerEngine):
             word_timestamps=True,
             condition_on_previous_text=False,
             vad_filter=False,  # our endpointer already cut the utterance
+            temperature=FALLBACK_TEMPERATURES
+            if self.settings.whisper_temperature_fallback
+            else 0.0,
             hotwords=" ".join(vocabulary) if vocabulary else None,
         )
         texts: list[str] = []
