@@ -201,3 +201,22 @@ def test_webhook_commands_resend_after_the_receiver_was_down(db, settings, tmp_p
     assert verify_signature(SECRET, headers[SIGNATURE_HEADER], body)
     assert json.loads(body)["merchant_id"] == made.merchant_id
     assert run("webhooks", "retry", "--all").output.strip() == "0 deliveries queued again"
+
+
+def test_deliveries_pending_at_a_restart_are_resumed_when_the_server_starts(
+    db, settings, webhook_settings
+):
+    from voicebot.api.webhooks import resume_pending_webhooks
+
+    with Receiver(failures=0) as receiver:
+        _approve_and_enqueue(db, [receiver.url])  # queued, then the process stopped
+        assert resume_pending_webhooks(db, settings) is None  # no webhooks configured
+        unsigned = with_overrides(settings, api={"webhook_urls": [receiver.url]})
+        assert resume_pending_webhooks(db, unsigned) is None  # no secret: nothing sent
+        assert receiver.received == []
+        sender = resume_pending_webhooks(db, webhook_settings([receiver.url]))
+        assert sender is not None
+        sender.join(timeout=10)
+    assert len(receiver.received) == 1
+    with db.session() as s:
+        assert s.scalar(select(WebhookDelivery)).delivered_at is not None

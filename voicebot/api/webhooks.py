@@ -109,3 +109,15 @@ class WebhookSender:
         thread = threading.Thread(target=self.run_until_idle, name="webhooks", daemon=True)
         thread.start()
         return thread
+
+
+def resume_pending_webhooks(db: Database, settings: Settings) -> threading.Thread | None:
+    """At server start: deliveries still pending from before a restart are sent (and
+    retried) in the background. Approvals made while serving start their own sender."""
+    if not settings.api.webhook_urls:
+        return None
+    try:
+        return WebhookSender(db, settings).start_background()
+    except ValueError as exc:  # no signing secret: the deliveries stay queued
+        log.error("webhooks not sent: %s", exc)
+        return None

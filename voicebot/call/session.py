@@ -576,14 +576,15 @@ class CallSession:
             recorded = str(self.recorder.save(path))
         except Exception:
             log.exception("call %s: saving the recording failed", self.call_id)
-        outcome = self._decide_outcome(error)
+        config = self._store_config()
+        outcome = self._decide_outcome(error, config)
         self.outcome = outcome
         with self.db.session() as s:
             if recorded:
                 crm_calls.set_recording(s, self.call_id, recorded)
             if self._conversation is not None and self.merchant_id is not None:
                 self._save_progress(s)
-                if _is_complete(self._store_config()):
+                if _config_value(config, "complete"):
                     mark_complete(s, self.merchant_id, actor="voicebot")
             # The full settings let the dialer decide the merchant's next call from the outcome.
             crm_calls.finish_call(
@@ -602,18 +603,14 @@ class CallSession:
             )
         log.info("call %s: finished, outcome %s", self.call_id, outcome.value)
 
-    def _decide_outcome(self, error: str | None) -> CallOutcome:
+    def _decide_outcome(self, error: str | None, config: Any) -> CallOutcome:
         if error:
             return CallOutcome.ERROR
-        config = self._store_config()
-        named = getattr(config, "outcome", None) if config is not None else None
-        if isinstance(config, dict):
-            named = config.get("outcome")
-        named = named or _slot(self._conversation, "call_outcome")
+        named = _config_value(config, "outcome") or _slot(self._conversation, "call_outcome")
         if isinstance(named, str) and named in OUTCOMES:
             return OUTCOMES[named]
         if self._dialog_ended:
-            complete = _is_complete(self._store_config())
+            complete = _config_value(config, "complete")
             return CallOutcome.COMPLETED if complete else CallOutcome.PARTIAL
         return CallOutcome.HUNG_UP
 
@@ -692,10 +689,8 @@ def _collected_fields(config: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _is_complete(config: Any) -> bool:
-    if config is None:
-        return False
-    complete = (
-        config.get("complete") if isinstance(config, dict) else getattr(config, "complete", False)
-    )
-    return bool(complete)
+def _config_value(config: Any, key: str) -> Any:
+    """A store configuration's attribute, whether the dialog returned an object or a dict."""
+    if isinstance(config, dict):
+        return config.get(key)
+    return getattr(config, key, None)

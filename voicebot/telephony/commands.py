@@ -20,6 +20,7 @@ def serve_command(
     app_ctx: AppContext, host: str | None, port: int | None, no_warm_up: bool
 ) -> None:
     """Answer Twilio's webhooks and media streams (and the web pages of other areas)."""
+    from voicebot.api.webhooks import resume_pending_webhooks
     from voicebot.app import create_app
     from voicebot.telephony.server import ServerThread
 
@@ -27,26 +28,13 @@ def serve_command(
     app = create_app(settings, app_ctx.db)
     if not no_warm_up:
         app.extensions["voicebot_calls"].services.warm_up(settings.dialog.languages)
-    _resume_webhooks(app_ctx)
+    resume_pending_webhooks(app_ctx.db, settings)
     server = ServerThread(app, host or settings.server.host, port or settings.server.port)
     click.echo(f"listening on {server.base_url} (public: {settings.server.public_base_url})")
     try:
         server.server.serve_forever()
     except KeyboardInterrupt:
         click.echo("stopped")
-
-
-def _resume_webhooks(app_ctx: AppContext) -> None:
-    """Deliveries still pending from before a restart are sent (and retried) in the
-    background; approvals made while serving start their own sender."""
-    from voicebot.api.webhooks import WebhookSender
-
-    if not app_ctx.settings.api.webhook_urls:
-        return
-    try:
-        WebhookSender(app_ctx.db, app_ctx.settings).start_background()
-    except ValueError as exc:
-        log.error("webhooks not sent: %s", exc)
 
 
 @click.command("call")

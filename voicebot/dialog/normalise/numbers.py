@@ -155,11 +155,10 @@ def _parse_at(tokens: list[str], i: int, words: NumberWords) -> NumberSpan | Non
         elif (
             tok in words.fraction_joiners
             and last in (_UNITS, _TEENS, _TENS)
-            and _fraction_at(tokens, j + 1, words)
+            and (k := _fraction_index(tokens, j + 1, words)) is not None
         ):
             # "two and a half thousand", "dwa i pół tysiąca": the fraction joins the number
             # before it, and a multiplier after it scales both.
-            k = j + 1 + (tokens[j + 1] in words.article_one)
             current += words.fractions[tokens[k]]
             j = k + 1
             continue
@@ -196,11 +195,11 @@ def _parse_at(tokens: list[str], i: int, words: NumberWords) -> NumberSpan | Non
     return NumberSpan(value, i, j, digits_text, has_multiplier)
 
 
-def _fraction_at(tokens: list[str], k: int, words) -> bool:  # type: ignore[no-untyped-def]
-    """A fraction word at k, optionally after an article ("a half", "pół")."""
+def _fraction_index(tokens: list[str], k: int, words: NumberWords) -> int | None:
+    """Where the fraction word is, at k or after an article ("a half", "pół"); None if none."""
     if k < len(tokens) and tokens[k] in words.article_one:
         k += 1
-    return k < len(tokens) and tokens[k] in words.fractions
+    return k if k < len(tokens) and tokens[k] in words.fractions else None
 
 
 def find_numbers(text: str | list[str], lang: str) -> list[NumberSpan]:
