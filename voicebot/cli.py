@@ -10,41 +10,8 @@ from typing import Any
 import click
 
 from voicebot import __version__
-from voicebot.config import ConfigError, Settings, load_settings
-
-
-class UserError(click.ClickException):
-    """A problem the user can fix; printed as one line, never a traceback."""
-
-
-class AppContext:
-    """Settings and the database, created on first use so `--help` stays instant."""
-
-    def __init__(self, config_file: str | None, debug: bool) -> None:
-        self.config_file = config_file
-        self.debug = debug
-        self._settings: Settings | None = None
-        self._db: Any = None
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = load_settings(self.config_file)
-        return self._settings
-
-    @property
-    def db(self):  # type: ignore[no-untyped-def]
-        if self._db is None:
-            from voicebot.crm.db import Database
-
-            s = self.settings
-            self._db = Database(
-                s.database_url, echo=s.database.echo, pool_size=s.database.pool_size
-            )
-        return self._db
-
-
-pass_app = click.make_pass_decorator(AppContext)
+from voicebot.cli_context import AppContext, UserError
+from voicebot.config import ConfigError
 
 
 class FriendlyGroup(click.Group):
@@ -124,7 +91,7 @@ def _register() -> None:
     cli.add_command(api_token_group)
     cli.add_command(export_command)
     cli.add_command(retention_group)
-    from voicebot.api.webhook_commands import webhooks_group
+    from voicebot.outbound_webhooks.commands import webhooks_group
 
     cli.add_command(webhooks_group)
 

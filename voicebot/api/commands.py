@@ -12,7 +12,7 @@ import click
 from dateutil import parser as date_parser
 
 from voicebot.api.formats import FORMATS, export_lines
-from voicebot.cli import AppContext, UserError, pass_app
+from voicebot.cli_context import AppContext, UserError, pass_app
 from voicebot.crm.commands import merchants_group
 from voicebot.crm.exports import ConfigQuery
 from voicebot.crm.merchants import get_merchant

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from voicebot.cli import AppContext, UserError, pass_app
+from voicebot.cli_context import AppContext, UserError, pass_app
 from voicebot.crm.importer import ImportFileError, import_merchants
 from voicebot.crm.merchants import list_merchants
 from voicebot.crm.models import MerchantStatus

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import click
 
-from voicebot.cli import AppContext, UserError, pass_app
+from voicebot.cli_context import AppContext, UserError, pass_app
 
 
 @click.group("dialer")
@@ -76,7 +76,7 @@ def run_command(app_ctx: AppContext, use_queue: bool, once: bool, until_idle: bo
 def plan_command(app_ctx: AppContext, hours: float, as_json: bool, show_all: bool) -> None:
     """Print whom the dialer would call in the next HOURS and why others are skipped.
     Places no call and changes nothing."""
-    from voicebot.crm.dialer import merchants_for_plan
+    from voicebot.crm.dialer_queue import merchants_for_plan
     from voicebot.dialer.plan import build_plan, capacity_note
 
     settings = app_ctx.settings

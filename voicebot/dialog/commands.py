@@ -8,14 +8,14 @@ from pathlib import Path
 
 import click
 
-from voicebot.cli import AppContext, UserError, pass_app
+from voicebot.cli_context import AppContext, UserError, pass_app
 
 
 def _project_dir(app: AppContext, given: str | None) -> Path:
     return Path(given) if given else Path(app.settings.dialog.project_dir)
 
 
-def _load_agent(app: AppContext, project: Path):  # type: ignore[no-untyped-def]
+def _load_agent(app: AppContext, project: Path):
     from voicebot.dialog import Agent
     from voicebot.dialog.project import ProjectError
 
@@ -54,7 +54,7 @@ def chat_command(
     except DialogError as exc:
         raise UserError(str(exc)) from exc
 
-    def show(turn) -> None:  # type: ignore[no-untyped-def]
+    def show(turn) -> None:
         for message in turn.messages:
             click.echo(f"bot> {message.text}")
         if show_events:

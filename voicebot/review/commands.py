@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from voicebot.cli import AppContext, UserError, pass_app
+from voicebot.cli_context import AppContext, UserError, pass_app
 from voicebot.crm.models import StaffRole
 from voicebot.crm.staff import StaffError, add_staff, list_staff, set_active
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from voicebot.cli import AppContext, UserError, pass_app
+from voicebot.cli_context import AppContext, UserError, pass_app
 
 
 @click.command("simulate")
@@ -49,10 +49,14 @@ def simulate_command(
     as_json: bool,
     list_only: bool,
 ) -> None:
-    """Simulate a merchant's call end to end: Twilio, the bot, real speech both ways."""
+    """Simulate a merchant's call end to end: Twilio, the bot, real speech both ways.
+
+    Exits with status 1 unless the call ended as the scenario expects (a complete store
+    configuration for a completed call)."""
     from voicebot.simulator.report import print_result, result_as_dict
     from voicebot.simulator.runner import Simulator
     from voicebot.simulator.scenario import ScenarioError, list_scenarios, load_scenario
+    from voicebot.simulator.verdict import judge
 
     if list_only:
         for name in list_scenarios():
@@ -84,7 +88,15 @@ def simulate_command(
         click.echo("loading speech and dialog models ...", err=True)
         simulator.warm_up([scenario.language])
         result = simulator.run(scenario)
+    verdict = judge(result, scenario)
     if as_json:
-        click.echo(json.dumps(result_as_dict(result), indent=2, default=str))
+        data = result_as_dict(result)
+        data["verdict"] = {"passed": verdict.passed, "summary": verdict.summary}
+        click.echo(json.dumps(data, indent=2, default=str))
     else:
         print_result(result, click.echo)
+    # Last, in plain words, so a person (or CI) reading the end of the output knows.
+    for line in verdict.lines():
+        click.echo(line, err=as_json)
+    if not verdict.passed:
+        raise click.exceptions.Exit(1)

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from voicebot.cli import AppContext, UserError, pass_app
+from voicebot.cli_context import AppContext, UserError, pass_app
 
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
 
@@ -25,7 +25,7 @@ def models_group() -> None:
 def models_list(app: AppContext) -> None:
     """Installed models per language and engine, and the engine each language will use."""
     from voicebot.speech.catalog import VOSK_ARCHIVES
-    from voicebot.speech.models import MULTILINGUAL, find_models
+    from voicebot.speech.model_files import MULTILINGUAL, find_models
 
     speech = app.settings.speech
     installed = find_models(speech.models_dir)

@@ -6,7 +6,7 @@ import logging
 
 import click
 
-from voicebot.cli import AppContext, UserError, pass_app
+from voicebot.cli_context import AppContext, UserError, pass_app
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +20,8 @@ def serve_command(
     app_ctx: AppContext, host: str | None, port: int | None, no_warm_up: bool
 ) -> None:
     """Answer Twilio's webhooks and media streams (and the web pages of other areas)."""
-    from voicebot.api.webhooks import resume_pending_webhooks
     from voicebot.app import create_app
+    from voicebot.outbound_webhooks.sender import resume_pending_webhooks
     from voicebot.telephony.server import ServerThread
 
     settings = app_ctx.settings
