@@ -37,7 +37,7 @@ from voicebot.simulator.scenario import load_scenario
 
 def stand_in_models(tmp: Path, args: argparse.Namespace, language: str) -> Path:
     """A models directory where LANG's Vosk model is linked under the scenario's language."""
-    from voicebot.speech.models import find_vosk_model
+    from voicebot.speech.model_files import find_vosk_model
 
     found = find_vosk_model(args.vosk_stand_in, Path("var/models"))
     if found is None:

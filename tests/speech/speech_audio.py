@@ -62,7 +62,7 @@ def mix(speech: bytes, background: bytes) -> bytes:
     return np.clip(a + b, -32768, 32767).astype("<i2").tobytes()
 
 
-def feed(stream, audio: bytes, flush: bool = True) -> list:  # type: ignore[no-untyped-def]
+def feed(stream, audio: bytes, flush: bool = True) -> list:
     """Send audio in 20 ms frames like the media stream does; collect every event."""
     events = []
     for frame in frames(audio, FRAME_BYTES_PCM16_8K):
@@ -72,5 +72,5 @@ def feed(stream, audio: bytes, flush: bool = True) -> list:  # type: ignore[no-u
     return events
 
 
-def finals(events: list) -> list:  # type: ignore[no-untyped-def]
+def finals(events: list) -> list:
     return [e for e in events if e.kind == "final"]

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from voicebot.cli import cli
 from voicebot.speech.catalog import VOSK_ARCHIVES, VoskArchive
 from voicebot.speech.download import DownloadError, download_vosk_model
-from voicebot.speech.models import find_models, find_vosk_model, vosk_language_from_name
+from voicebot.speech.model_files import find_models, find_vosk_model, vosk_language_from_name
 
 
 @pytest.mark.parametrize(
@@ -71,7 +71,7 @@ def archive_server(tmp_path: Path) -> Iterator[tuple[str, VoskArchive]]:
 
     handler = lambda *a: http.server.SimpleHTTPRequestHandler(*a, directory=str(zip_path.parent))  # noqa: E731
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.RequestHandlerClass.log_message = lambda *a: None  # type: ignore[method-assign]
+    server.RequestHandlerClass.log_message = lambda *a: None
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/{name}.zip", spec
@@ -79,7 +79,7 @@ def archive_server(tmp_path: Path) -> Iterator[tuple[str, VoskArchive]]:
     server.server_close()
 
 
-def test_download_verifies_and_unpacks(tmp_path: Path, archive_server) -> None:  # type: ignore[no-untyped-def]
+def test_download_verifies_and_unpacks(tmp_path: Path, archive_server) -> None:
     url, spec = archive_server
     seen: list[tuple[int, int]] = []
     target = download_vosk_model(
@@ -92,7 +92,7 @@ def test_download_verifies_and_unpacks(tmp_path: Path, archive_server) -> None: 
     assert not [p for p in (tmp_path / "models").iterdir() if p.name.startswith(".")]
 
 
-def test_bad_checksum_or_size_installs_nothing(tmp_path: Path, archive_server) -> None:  # type: ignore[no-untyped-def]
+def test_bad_checksum_or_size_installs_nothing(tmp_path: Path, archive_server) -> None:
     url, spec = archive_server
     models = tmp_path / "models"
     with pytest.raises(DownloadError, match="MD5"):
@@ -110,7 +110,7 @@ def test_offline_is_a_clear_error(tmp_path: Path) -> None:
         download_vosk_model(VOSK_ARCHIVES["pl"], tmp_path, url="http://127.0.0.1:9/none.zip")
 
 
-def test_cli_download_and_list(tmp_path: Path, archive_server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_cli_download_and_list(tmp_path: Path, archive_server, monkeypatch) -> None:
     url, spec = archive_server
     monkeypatch.setitem(VOSK_ARCHIVES, "xx", spec)
     config = tmp_path / "config.yml"

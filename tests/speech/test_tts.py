@@ -19,7 +19,7 @@ def voiced_ms(pcm: bytes) -> float:
 
 
 @pytest.fixture
-def synth(tts_settings: TtsSettings):  # type: ignore[no-untyped-def]
+def synth(tts_settings: TtsSettings):
     synthesizer = Synthesizer(tts_settings)
     yield synthesizer
     synthesizer.close()
@@ -71,7 +71,7 @@ def test_voice_per_language_and_settings_are_part_of_the_key(tts_settings: TtsSe
         slower.close()
 
 
-def test_unknown_espeak_voice_is_a_clear_error_and_the_worker_survives(tts_settings) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_espeak_voice_is_a_clear_error_and_the_worker_survives(tts_settings) -> None:
     synth = Synthesizer(
         tts_settings.model_copy(update={"voices": {"pl": "zlw/pl", "zz": "nope/zz"}})
     )

@@ -12,8 +12,8 @@ import threading
 import pytest
 
 from voicebot.config import SpeechSettings
-from voicebot.speech.models import ModelNotInstalled
-from voicebot.speech.stt import clear_engine_cache, load_recognizer_engine
+from voicebot.speech.engines import clear_engine_cache, load_recognizer_engine
+from voicebot.speech.model_files import ModelNotInstalled
 from voicebot.speech.vosk_engine import VoskEngine
 
 from .speech_audio import feed, finals, mix, noise, say, silence
@@ -23,13 +23,13 @@ THANKS = "감사합니다"
 WORDS = ["안녕하세요", "감사합니다", "학생", "네", "아니요"]
 
 
-def test_one_model_per_language_per_process(ko_engine, speech_settings) -> None:  # type: ignore[no-untyped-def]
+def test_one_model_per_language_per_process(ko_engine, speech_settings) -> None:
     assert isinstance(ko_engine, VoskEngine)
     assert load_recognizer_engine("ko", speech_settings) is ko_engine
     assert load_recognizer_engine("KO", speech_settings) is ko_engine
 
 
-def test_streaming_partials_final_and_word_timings(ko_engine) -> None:  # type: ignore[no-untyped-def]
+def test_streaming_partials_final_and_word_timings(ko_engine) -> None:
     stream = ko_engine.open_stream(sample_rate=8000)
     speech = say("안녕하세요 저는 학생입니다", "ko")
     speech_ms = len(speech) // 16
@@ -53,7 +53,7 @@ def test_streaming_partials_final_and_word_timings(ko_engine) -> None:  # type: 
     assert start.end_ms < 600 + speech_ms
 
 
-def test_grammar_restricts_recognition_and_free_speech_still_works(ko_engine) -> None:  # type: ignore[no-untyped-def]
+def test_grammar_restricts_recognition_and_free_speech_still_works(ko_engine) -> None:
     stream = ko_engine.open_stream()
     stream.expect(WORDS, endpoint_silence_ms=500)
     in_vocabulary = finals(feed(stream, silence(300) + say(THANKS, "ko") + silence(700)))
@@ -74,7 +74,7 @@ def test_grammar_restricts_recognition_and_free_speech_still_works(ko_engine) ->
     ("pause_ms", "endpoint_ms", "expected_finals"),
     [(300, None, 1), (1100, None, 2), (500, 350, 2)],
 )
-def test_endpointing_by_trailing_silence(ko_engine, pause_ms, endpoint_ms, expected_finals) -> None:  # type: ignore[no-untyped-def]
+def test_endpointing_by_trailing_silence(ko_engine, pause_ms, endpoint_ms, expected_finals) -> None:
     stream = ko_engine.open_stream()
     stream.expect(WORDS, endpoint_silence_ms=endpoint_ms)  # grammar keeps this test quick
     thanks = say(THANKS, "ko")
@@ -82,7 +82,7 @@ def test_endpointing_by_trailing_silence(ko_engine, pause_ms, endpoint_ms, expec
     assert len(finals(events)) == expected_finals
 
 
-def test_line_noise_never_starts_speech_but_speech_in_noise_does(ko_engine) -> None:  # type: ignore[no-untyped-def]
+def test_line_noise_never_starts_speech_but_speech_in_noise_does(ko_engine) -> None:
     stream = ko_engine.open_stream()
     stream.expect(WORDS)
     assert feed(stream, noise(3000, -35)) == []
@@ -93,7 +93,7 @@ def test_line_noise_never_starts_speech_but_speech_in_noise_does(ko_engine) -> N
     assert finals(events)[0].text.split().count(THANKS) >= 1
 
 
-def test_flush_finalises_at_hang_up(ko_engine) -> None:  # type: ignore[no-untyped-def]
+def test_flush_finalises_at_hang_up(ko_engine) -> None:
     stream = ko_engine.open_stream()
     stream.expect(WORDS)
     events = feed(stream, silence(300) + say(GREETING, "ko") + silence(100), flush=False)
@@ -103,7 +103,7 @@ def test_flush_finalises_at_hang_up(ko_engine) -> None:  # type: ignore[no-untyp
     assert flushed[-1].end_reason == "flush" and GREETING in flushed[-1].text
 
 
-def test_one_model_shared_by_streams_in_threads(ko_engine) -> None:  # type: ignore[no-untyped-def]
+def test_one_model_shared_by_streams_in_threads(ko_engine) -> None:
     audio = silence(300) + say(THANKS, "ko") + silence(800)
     results: dict[int, list[str]] = {}
 
@@ -121,7 +121,7 @@ def test_one_model_shared_by_streams_in_threads(ko_engine) -> None:  # type: ign
     assert all(texts and THANKS in texts[0].split() for texts in results.values())
 
 
-def test_missing_model_names_what_to_install(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_model_names_what_to_install(tmp_path) -> None:
     settings = SpeechSettings(models_dir=tmp_path, fallback_engine="none")
     with pytest.raises(ModelNotInstalled, match="voicebot models download pl"):
         load_recognizer_engine("pl", settings)

@@ -12,8 +12,8 @@ import re
 import pytest
 
 from voicebot.config import SpeechSettings
-from voicebot.speech.models import WHISPER_BASE_MODEL_BIN_SIZE
-from voicebot.speech.stt import load_recognizer_engine
+from voicebot.speech.engines import load_recognizer_engine
+from voicebot.speech.model_files import WHISPER_BASE_MODEL_BIN_SIZE
 from voicebot.speech.whisper_engine import WhisperEngine
 
 from .speech_audio import feed, finals, say, silence
@@ -22,13 +22,13 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def whisper_settings(models_dir) -> SpeechSettings:  # type: ignore[no-untyped-def]
+def whisper_settings(models_dir) -> SpeechSettings:
     # English and Polish have no Vosk model here: they fall back to Whisper.
     return SpeechSettings(models_dir=models_dir, whisper_beam_size=5)
 
 
 @pytest.fixture(scope="module")
-def english(whisper_settings):  # type: ignore[no-untyped-def]
+def english(whisper_settings):
     return load_recognizer_engine("en", whisper_settings)
 
 
@@ -36,12 +36,12 @@ def words_of(text: str) -> list[str]:
     return re.findall(r"[\w']+", text.lower())
 
 
-def test_missing_vosk_model_falls_back_to_an_assembled_whisper(english, models_dir) -> None:  # type: ignore[no-untyped-def]
+def test_missing_vosk_model_falls_back_to_an_assembled_whisper(english, models_dir) -> None:
     assert isinstance(english, WhisperEngine)
     assert (models_dir / "whisper-base" / "model.bin").stat().st_size == WHISPER_BASE_MODEL_BIN_SIZE
 
 
-def test_english_answers_come_through(english) -> None:  # type: ignore[no-untyped-def]
+def test_english_answers_come_through(english) -> None:
     stream = english.open_stream()
     audio = (
         silence(400)
@@ -62,7 +62,7 @@ def test_english_answers_come_through(english) -> None:  # type: ignore[no-untyp
     assert second.start_ms > first.end_ms
 
 
-def test_polish_machinery_and_a_robust_number(whisper_settings) -> None:  # type: ignore[no-untyped-def]
+def test_polish_machinery_and_a_robust_number(whisper_settings) -> None:
     polish = load_recognizer_engine("pl", whisper_settings)
     stream = polish.open_stream()
     stream.expect(["tak", "nie"], endpoint_silence_ms=400)

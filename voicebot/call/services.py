@@ -43,7 +43,7 @@ class CallServices:
     def store_config(self, tracker: Any) -> Any:
         """The dialog's reading of a tracker as a store configuration (fields, complete)."""
         if self._store_config_reader is None:
-            from voicebot.dialog.store_config import store_config_from_tracker
+            from voicebot.actions.store_config import store_config_from_tracker
 
             self._store_config_reader = store_config_from_tracker
         return self._store_config_reader(tracker)
@@ -65,7 +65,7 @@ class CallServices:
 
     def recognizer(self, language: str) -> Any:
         """The process-wide engine for a language (the speech package caches it)."""
-        from voicebot.speech.stt import load_recognizer_engine
+        from voicebot.speech.engines import load_recognizer_engine
 
         return load_recognizer_engine(language, self.settings.speech)
 

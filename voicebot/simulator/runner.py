@@ -91,7 +91,7 @@ class Simulator:
         if own_server:
             server_url = f"http://127.0.0.1:{free_port()}"
         self.settings = simulation_settings(settings, server_url=server_url, api_url=api_url)
-        token = self.settings.twilio.auth_token.get_secret_value()  # type: ignore[union-attr]
+        token = self.settings.twilio.auth_token.get_secret_value()
         self.standin = TwilioStandIn(
             self.settings.twilio.account_sid,
             token,
@@ -162,7 +162,7 @@ class Simulator:
     def _ear(self, language: str) -> Any:
         """The persona's own recogniser: the bot's engine, or, for Whisper, a second model
         with greedy decoding (the persona only needs the gist, and must answer quickly)."""
-        from voicebot.speech.stt import load_recognizer_engine
+        from voicebot.speech.engines import load_recognizer_engine
 
         engine = load_recognizer_engine(language, self.settings.speech)
         if getattr(engine, "name", "") != "whisper":

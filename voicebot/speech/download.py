@@ -17,7 +17,7 @@ from pathlib import Path
 import requests
 
 from voicebot.speech.catalog import VOSK_ARCHIVES, VoskArchive
-from voicebot.speech.models import is_vosk_model
+from voicebot.speech.model_files import is_vosk_model
 
 Progress = Callable[[int, int], None]  # (bytes so far, total bytes)
 
@@ -89,7 +89,8 @@ def _fetch(
     except requests.Timeout as exc:
         raise DownloadError(f"{url} did not answer within {timeout_s:.0f} s") from exc
     except requests.HTTPError as exc:
-        raise DownloadError(f"{url}: HTTP {exc.response.status_code}") from exc
+        status = exc.response.status_code if exc.response is not None else "error"
+        raise DownloadError(f"{url}: HTTP {status}") from exc
 
 
 def _verify(path: Path, archive: VoskArchive) -> None:

@@ -1,7 +1,8 @@
 """Speech recognition behind one interface: engines (one per language per process) and
-streams (one per call).
+streams (one per call). Which engine serves a language is decided in
+``voicebot.speech.engines``.
 
-    engine = load_recognizer_engine("pl", settings.speech)
+    engine = load_recognizer_engine("pl", settings.speech)   # voicebot.speech.engines
     stream = engine.open_stream(sample_rate=8000)
     for frame in frames:                      # 20 ms of PCM16
         for event in stream.accept(frame): ...
@@ -26,17 +27,11 @@ transcription (about 1-2 s on 2 cores) at the end of an utterance.
 from __future__ import annotations
 
 import logging
-import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from voicebot.speech.audio import FRAME_MS
-from voicebot.speech.models import (
-    ModelNotInstalled,
-    find_vosk_model,
-    find_whisper_model,
-)
 from voicebot.speech.vad import EndKind, EndpointConfig, Endpointer
 
 if TYPE_CHECKING:
@@ -198,69 +193,6 @@ class RecognizerEngine(ABC):
 
     def describe(self) -> str:
         return f"{self.name} ({self.language})"
-
-
-_engines: dict[tuple[str, str, str], RecognizerEngine] = {}
-_engines_lock = threading.Lock()
-
-
-def engine_for_language(language: str, settings: SpeechSettings) -> str:
-    return settings.engines.get(language, "vosk")
-
-
-def load_recognizer_engine(language: str, settings: SpeechSettings) -> RecognizerEngine:
-    """The process-wide engine for ``language``: loaded on first use, then shared.
-
-    Engine per language from ``speech.engines`` (default vosk). A missing Vosk model falls back
-    to ``speech.fallback_engine`` (whisper) with a log line; raises ModelNotInstalled naming
-    what to install when nothing fits."""
-    language = language.lower()
-    wanted = engine_for_language(language, settings)
-    with _engines_lock:
-        key = (language, wanted, str(settings.models_dir))
-        if key in _engines:
-            return _engines[key]
-        engine = _create_engine(language, wanted, settings)
-        _engines[key] = engine
-        return engine
-
-
-def _create_engine(language: str, wanted: str, settings: SpeechSettings) -> RecognizerEngine:
-    if wanted not in ("vosk", "whisper"):
-        raise ValueError(f"speech.engines.{language}: unknown engine {wanted!r} (vosk, whisper)")
-    if wanted == "vosk":
-        model = find_vosk_model(language, settings.models_dir)
-        if model is not None:
-            from voicebot.speech.vosk_engine import VoskEngine
-
-            log.info("speech %s: Vosk model %s (%s)", language, model.name, model.source)
-            return VoskEngine(language, model.path, settings)
-        vosk_help = (
-            f"no Vosk model for {language!r} in {settings.models_dir} or installed packages: "
-            f"run `voicebot models download {language}`"
-        )
-        if settings.fallback_engine != "whisper":
-            raise ModelNotInstalled(vosk_help)
-        log.warning("speech %s: %s; falling back to Whisper", language, vosk_help)
-    whisper_path = find_whisper_model(language, settings.models_dir, settings.whisper_model)
-    if whisper_path is None:
-        raise ModelNotInstalled(
-            f"no speech model for {language!r}: run `voicebot models download {language}` "
-            "(Vosk), or install Whisper: pip install 'voicebot[whisper,test-models]'"
-            if wanted == "vosk"
-            else f"no Whisper model for {language!r} (speech.whisper_model="
-            f"{settings.whisper_model!r}): pip install 'voicebot[whisper,test-models]'"
-        )
-    from voicebot.speech.whisper_engine import WhisperEngine
-
-    log.info("speech %s: Whisper model %s", language, whisper_path)
-    return WhisperEngine(language, whisper_path, settings)
-
-
-def clear_engine_cache() -> None:
-    """Forget loaded engines (tests that change models_dir)."""
-    with _engines_lock:
-        _engines.clear()
 
 
 def is_real_word(word: str) -> bool:

@@ -97,7 +97,7 @@ def _vosk_packages() -> list[InstalledModel]:
     found: list[InstalledModel] = []
     seen: set[str] = set()
     for dist in metadata.distributions():
-        name = (dist.metadata.get("Name") or "").lower().replace("_", "-")
+        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
         match = re.fullmatch(r"vosk-model-([a-z]{2,3})(?:-.*)?", name)
         if not match or name in seen:
             continue
