@@ -190,7 +190,7 @@ class DialerSettings(Section):
     def _valid_hours(
         cls, value: dict[str, dict[str, list[str]]]
     ) -> dict[str, dict[str, list[str]]]:
-        from voicebot.dialer.hours import DEFAULT_KEY, validate_calling_hours
+        from voicebot.calling_hours_format import DEFAULT_KEY, validate_calling_hours
 
         table = {key if key == DEFAULT_KEY else key.upper(): hours for key, hours in value.items()}
         table.setdefault(DEFAULT_KEY, cls.model_fields["calling_hours"].default[DEFAULT_KEY])

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from voicebot.crm.dialer import ClaimedCall
+from voicebot.crm.dialer_queue import ClaimedCall
 from voicebot.crm.models import Merchant, MerchantStatus
 
 WARSAW = "Europe/Warsaw"

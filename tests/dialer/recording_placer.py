@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 
-def factory(_settings: Any, _db: Any):  # type: ignore[no-untyped-def]
+def factory(_settings: Any, _db: Any):
     path = os.environ["VOICEBOT_TEST_DIAL_LOG"]
 
     def place(claim: Any) -> str:

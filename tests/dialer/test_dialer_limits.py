@@ -29,7 +29,7 @@ def test_wait_for_slot_sleeps_only_as_needed() -> None:
 
 
 @pytest.fixture
-def redis_key():  # type: ignore[no-untyped-def]
+def redis_key():
     connection = redis.Redis.from_url("redis://127.0.0.1:6379/0")
     key = f"voicebot-test:{uuid.uuid4().hex}:cps"
     yield connection, key
@@ -37,7 +37,7 @@ def redis_key():  # type: ignore[no-untyped-def]
     connection.close()
 
 
-def test_redis_slots_are_shared_between_limiters(redis_key) -> None:  # type: ignore[no-untyped-def]
+def test_redis_slots_are_shared_between_limiters(redis_key) -> None:
     connection, key = redis_key
     now = [5000.0]
     first = RedisRateLimiter(connection, key, 10.0, clock=lambda: now[0])
@@ -49,7 +49,7 @@ def test_redis_slots_are_shared_between_limiters(redis_key) -> None:  # type: ig
     assert 0 < connection.pttl(key) <= 1200  # the key expires once it no longer matters
 
 
-def test_redis_limiter_uses_the_servers_clock_by_default(redis_key) -> None:  # type: ignore[no-untyped-def]
+def test_redis_limiter_uses_the_servers_clock_by_default(redis_key) -> None:
     connection, key = redis_key
     limiter = RedisRateLimiter(connection, key, 1000.0)
     seconds, micros = connection.time()

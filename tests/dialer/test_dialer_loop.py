@@ -77,7 +77,7 @@ def test_an_opt_out_between_claim_and_dial_is_honoured(db: Database, settings: S
     with db.session() as s:
         merchant_id = add_merchant(s).id
 
-    def opt_out_then_place(claim):  # type: ignore[no-untyped-def]
+    def opt_out_then_place(claim):
         with db.session() as s:
             s.get(Merchant, claim.merchant_id).opted_out = True
         return inner(claim)
@@ -99,7 +99,7 @@ def test_a_stop_releases_claims_not_yet_dialled(db: Database, settings: Settings
     stop = threading.Event()
 
     class StopAfterFirst(RecordingPlacer):
-        def __call__(self, claim):  # type: ignore[no-untyped-def]
+        def __call__(self, claim):
             stop.set()  # SIGTERM arrives while the first call is being placed
             return super().__call__(claim)
 

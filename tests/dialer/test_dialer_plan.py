@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from voicebot.cli import cli
 from voicebot.config import Settings
 from voicebot.crm.db import Database
-from voicebot.crm.dialer import merchants_for_plan
+from voicebot.crm.dialer_queue import merchants_for_plan
 from voicebot.crm.models import Call, CallStatus, DoNotCall, MerchantStatus
 from voicebot.dialer.plan import build_plan
 
@@ -77,7 +77,7 @@ def test_plan_moves_a_due_time_into_hours(db: Database, settings: Settings) -> N
     assert "calling hours open Sat 10:00" in entry.reason
 
 
-def cli_env(settings: Settings, tmp_path) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def cli_env(settings: Settings, tmp_path) -> dict[str, str]:
     config = tmp_path / "config.yml"
     config.write_text("")
     return {
@@ -88,7 +88,7 @@ def cli_env(settings: Settings, tmp_path) -> dict[str, str]:  # type: ignore[no-
     }
 
 
-def test_plan_command_prints_calls_and_skips(db: Database, settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_plan_command_prints_calls_and_skips(db: Database, settings: Settings, tmp_path) -> None:
     with db.session() as s:
         add_merchant(s, external_id="shop-a")
         add_merchant(s, external_id="shop-b", consent_source=None, consent_at=None)
@@ -112,7 +112,7 @@ def test_run_once_places_due_calls_with_the_configured_placer(
     db: Database,
     settings: Settings,
     tmp_path,
-    monkeypatch,  # type: ignore[no-untyped-def]
+    monkeypatch,
 ) -> None:
     from pathlib import Path
 

@@ -33,7 +33,7 @@ def always_open(settings: Settings) -> Settings:
     return settings.model_copy(update={"dialer": dialer})
 
 
-def wait_until(predicate, timeout_s: float) -> None:  # type: ignore[no-untyped-def]
+def wait_until(predicate, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if predicate():

@@ -25,6 +25,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# The call and merchant states live below the CRM so the scheduling rules can use them.
+from voicebot.scheduling.states import CallOutcome, CallStatus, MerchantStatus
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -67,46 +70,6 @@ class Base(DeclarativeBase):
 def _enum(cls: type[enum.Enum]) -> Enum:
     # Stored as plain strings so adding a value never needs a database enum migration.
     return Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
-
-
-class MerchantStatus(enum.StrEnum):
-    NEW = "new"
-    SCHEDULED = "scheduled"
-    IN_PROGRESS = "in_progress"
-    CALLBACK = "callback"
-    ONBOARDED = "onboarded"
-    UNREACHABLE = "unreachable"
-    NEEDS_HUMAN = "needs_human"  # asked for a person: the bot does not call again on its own
-    OPTED_OUT = "opted_out"
-    ERASED = "erased"
-
-
-class CallStatus(enum.StrEnum):
-    QUEUED = "queued"
-    INITIATED = "initiated"
-    RINGING = "ringing"
-    IN_PROGRESS = "in-progress"
-    COMPLETED = "completed"
-    BUSY = "busy"
-    NO_ANSWER = "no-answer"
-    FAILED = "failed"
-    CANCELED = "canceled"
-
-
-class CallOutcome(enum.StrEnum):
-    COMPLETED = "completed"
-    PARTIAL = "partial"
-    CALLBACK_REQUESTED = "callback_requested"
-    HUMAN_REQUESTED = "human_requested"
-    OPTED_OUT = "opted_out"
-    VOICEMAIL = "voicemail"
-    NO_ANSWER = "no_answer"
-    BUSY = "busy"
-    FAILED = "failed"
-    HUNG_UP = "hung_up"
-    SILENCE = "silence"
-    NOT_UNDERSTOOD = "not_understood"
-    ERROR = "error"
 
 
 class Speaker(enum.StrEnum):

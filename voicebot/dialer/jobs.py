@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from redis import Redis
 from rq import Queue, SimpleWorker
 
-from voicebot.crm.dialer import ClaimedCall
+from voicebot.crm.dialer_queue import ClaimedCall
 from voicebot.dialer.limits import RedisRateLimiter, SlotReserver
 from voicebot.dialer.loop import Dispatch, utc_now
 from voicebot.dialer.placing import CallPlacer, place_claimed_call

@@ -62,7 +62,7 @@ class RedisRateLimiter:
     The clock defaults to the Redis server's own, so machines with skewed clocks still
     agree on the spacing."""
 
-    def __init__(self, redis, key: str, rate_per_second: float, clock: Clock | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, redis, key: str, rate_per_second: float, clock: Clock | None = None) -> None:
         if rate_per_second <= 0:
             raise ValueError("rate_per_second must be positive")
         self.redis = redis

@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from voicebot.crm.dialer import ClaimedCall, claim_due_calls, release_claim, release_stale_calls
+from voicebot.crm.dialer_queue import (
+    ClaimedCall,
+    claim_due_calls,
+    release_claim,
+    release_stale_calls,
+)
 from voicebot.dialer.limits import LocalRateLimiter, Sleep, SlotReserver
 from voicebot.dialer.placing import CallPlacer, Now, PlacementResult, place_claimed_call
 

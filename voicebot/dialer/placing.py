@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from voicebot.crm.dialer import (
+from voicebot.crm.dialer_queue import (
     ClaimedCall,
     claim_still_valid,
     mark_call_not_placed,

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from voicebot.crm.dialer import PlanRow, skip_reason
+from voicebot.calling_hours_format import CallingHoursError
+from voicebot.crm.dialer_queue import PlanRow, skip_reason
 from voicebot.crm.models import MerchantStatus
-from voicebot.dialer.hours import CallingHoursError, next_allowed_time
+from voicebot.scheduling.calling_hours import next_allowed_time
 
 if TYPE_CHECKING:
     from voicebot.config import Settings

@@ -5,16 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from dialer.helpers import LONDON, NEW_YORK, WARSAW, local
 
+from voicebot.calling_hours_format import CallingHoursError, parse_weekly_hours
 from voicebot.config import ConfigError, Settings, load_settings
-from voicebot.dialer.hours import (
-    CallingHoursError,
-    is_allowed,
-    next_allowed_time,
-    parse_weekly_hours,
-)
-
-from .helpers import LONDON, NEW_YORK, WARSAW, local
+from voicebot.scheduling.calling_hours import is_allowed, next_allowed_time
 
 
 def with_dialer(settings: Settings, **values: object) -> Settings:
@@ -137,7 +132,7 @@ def test_naive_times_and_unknown_zones_are_refused(settings: Settings) -> None:
         is_allowed(datetime(2026, 6, 16, 10, tzinfo=UTC), "Mars/Olympus", "PL", settings)
 
 
-def test_parse_and_config_errors_name_the_entry(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_parse_and_config_errors_name_the_entry(tmp_path) -> None:
     week = parse_weekly_hours({"mon-fri": ["09:00-19:00"], "sat": "10:00-14:00"})
     assert len(week[0]) == 1 and week[5][0].end.hour == 14 and week[6] == ()
     for bad, message in [

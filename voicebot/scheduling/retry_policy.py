@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from voicebot.crm.models import CallOutcome, CallStatus, MerchantStatus
-from voicebot.dialer.hours import next_allowed_time
+from voicebot.scheduling.calling_hours import next_allowed_time
+from voicebot.scheduling.states import CallOutcome, CallStatus, MerchantStatus
 
 if TYPE_CHECKING:
     from voicebot.config import Settings

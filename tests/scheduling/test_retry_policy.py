@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from dialer.helpers import WARSAW, local
+
 from voicebot.config import Settings
 from voicebot.crm.models import CallOutcome, MerchantStatus
-from voicebot.dialer.policy import decide_next_step
-
-from .helpers import WARSAW, local
+from voicebot.scheduling.retry_policy import decide_next_step
 
 TUESDAY_NOON = local(WARSAW, 2026, 6, 16, 12, 0)
 
 
-def decide(settings: Settings, outcome: CallOutcome, attempts: int, **kw):  # type: ignore[no-untyped-def]
+def decide(settings: Settings, outcome: CallOutcome, attempts: int, **kw):
     return decide_next_step(
         outcome,
         attempts=attempts,
