@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, insert, text
 
 from voicebot.config import Settings
 from voicebot.crm.db import Database
-from voicebot.crm.dialer import claim_due_calls
+from voicebot.crm.dialer_queue import claim_due_calls
 from voicebot.crm.models import Merchant, MerchantStatus
 
 

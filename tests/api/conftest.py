@@ -7,16 +7,12 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from fixtures.settings import with_overrides
 from werkzeug.serving import make_server
 
 from voicebot.config import Settings
 from voicebot.crm.db import Database
 from voicebot.crm.tokens import create_token
-
-
-def with_overrides(settings: Settings, **sections: dict) -> Settings:
-    changed = {n: getattr(settings, n).model_copy(update=v) for n, v in sections.items()}
-    return settings.model_copy(update=changed)
 
 
 def make_app(settings: Settings, db: Database):

@@ -9,12 +9,13 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from fixtures.review.builder import build_call, build_many
+from fixtures.settings import with_overrides
 
 from voicebot.crm.models import FieldSource
 from voicebot.crm.store_configs import approve, set_field
 from voicebot.crm.tokens import revoke_token
 
-from .conftest import api_settings, bearer, make_app, token_for, with_overrides  # noqa: F401
+from .conftest import api_settings, bearer, make_app, token_for  # noqa: F401
 
 
 def test_auth_scopes_and_error_shape(client, any_db):

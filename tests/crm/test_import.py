@@ -120,7 +120,7 @@ def test_a_crash_mid_import_leaves_the_database_as_it_was(
     original = merchants_module.upsert_merchant
     calls = []
 
-    def crash_on_second_row(session, data, **kwargs):  # type: ignore[no-untyped-def]
+    def crash_on_second_row(session, data, **kwargs):
         calls.append(data.external_id)
         if len(calls) == 2:
             raise RuntimeError("disk full")

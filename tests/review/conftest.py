@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.review.builder import FixtureCall, build_call
+from fixtures.settings import with_overrides
 
 from voicebot.config import Settings
 from voicebot.crm.db import Database
@@ -32,14 +33,6 @@ def staff(db: Database) -> None:
 @pytest.fixture
 def recorded_call(db: Database, recordings_dir: Path) -> FixtureCall:
     return build_call(db, recordings_dir)
-
-
-def with_overrides(settings: Settings, **sections: dict) -> Settings:
-    """A copy of the settings with some keys of some sections changed."""
-    changed = {
-        name: getattr(settings, name).model_copy(update=values) for name, values in sections.items()
-    }
-    return settings.model_copy(update=changed)
 
 
 @pytest.fixture

@@ -377,7 +377,8 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                         {
                             "name": "cursor",
                             "in": "query",
-                            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                            # 18 digits always fit the 64-bit ids the API accepts.
+                            "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"},
                         },
                     ],
                 )

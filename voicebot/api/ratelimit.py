@@ -16,7 +16,7 @@ class _Bucket:
 
 
 class TokenBucketLimiter:
-    def __init__(self, per_minute: int, *, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, per_minute: int, *, clock=time.monotonic) -> None:
         self.capacity = float(per_minute)
         self.rate = per_minute / 60.0  # tokens refilled per second
         self._clock = clock

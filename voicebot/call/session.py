@@ -500,6 +500,8 @@ class CallSession:
     def _save_progress(self, session: Any) -> None:
         """Tracker and every newly filled slot, in the same unit of work as the turn."""
         crm_calls.save_tracker(session, self.call_id, _tracker_json(self._conversation))
+        if self.merchant_id is None:  # nothing to attach fields to before the call is known
+            return
         for name, info in _collected_fields(self._store_config()).items():
             key = (info["value"], info["confirmed"], info["flagged"])
             if self._written_fields.get(name) == key or info["value"] in (None, ""):

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from voicebot.config import Settings
-from voicebot.crm.dialer import schedule_after_call
+from voicebot.crm.dialer_queue import schedule_after_call
 from voicebot.crm.events import record_event
 from voicebot.crm.models import (
     Call,

@@ -95,7 +95,7 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
     return create_engine(parsed, echo=echo, pool_size=pool_size, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # pysqlite's own transaction handling is switched off so BEGIN IMMEDIATE above is the only one.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -107,7 +107,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 
 @event.listens_for(Session, "before_flush")
-def _events_are_append_only(session: Session, _context, _instances) -> None:  # type: ignore[no-untyped-def]
+def _events_are_append_only(session: Session, _context, _instances) -> None:
     for obj in session.dirty:
         if isinstance(obj, Event) and session.is_modified(obj):
             raise AppendOnlyError("audit events cannot be changed")

@@ -65,7 +65,7 @@ class ConfigQuery:
     updated_since: datetime | None = None
 
 
-def _configs(query: ConfigQuery) -> Select[Any]:
+def _configs(query: ConfigQuery) -> Select[StoreConfig, str, datetime]:
     stmt = (
         select(StoreConfig, Merchant.external_id, changed_at.label("changed_at"))
         .join(Merchant, StoreConfig.merchant_id == Merchant.id)

@@ -110,6 +110,8 @@ def normalise_merchant(record: dict[str, Any], *, default_region: str = "PL") ->
         raise InvalidMerchant(f"country {country!r} is not an ISO 3166 country code")
     number = normalise_phone(raw_phone, country or default_region)
     country = country or phonenumbers.region_code_for_number(number)
+    if country is None:  # a number valid in no region (normalise_phone refuses most of these)
+        raise InvalidMerchant(f"phone {raw_phone!r} belongs to no country")
 
     language = (_text(record, "language") or "").lower() or LANGUAGE_BY_COUNTRY.get(
         country, FALLBACK_LANGUAGE

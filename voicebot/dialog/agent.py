@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from voicebot.dialog import events as ev
-from voicebot.dialog.actions import ActionRunner, RunContext
+from voicebot.dialog.action_runner import ActionRunner, RunContext
 from voicebot.dialog.custom_actions import CustomActionRunner, HttpActions, InProcessActions
 from voicebot.dialog.domain import (
     ACTION_HANGUP,

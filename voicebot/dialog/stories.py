@@ -114,7 +114,7 @@ def _step(raw: Any, location: str, test: bool) -> list[Step | list[UserStep]]:
         options = [s for option in raw["or"] for s in _step(option, location, test)]
         if not all(isinstance(o, UserStep) for o in options):
             raise StoryError(f"{location}: 'or' supports only intent steps")
-        return [options]  # type: ignore[list-item]
+        return [options]
     if "checkpoint" in raw:
         return []
     raise StoryError(f"{location}: unknown step {dict(raw)!r}")

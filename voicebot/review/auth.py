@@ -37,7 +37,7 @@ def login_required(view: F) -> F:
             return redirect(url_for("review.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def admin_required(view: F) -> F:
@@ -48,7 +48,7 @@ def admin_required(view: F) -> F:
             abort(403)
         return view(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def actor() -> str:

@@ -25,9 +25,9 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from voicebot.config import Settings
 from voicebot.crm.db import Database
-from voicebot.crm.models import CallOutcome, CallStatus, ConfigStatus, FieldSource, Merchant, utcnow
+from voicebot.crm.models import CallOutcome, CallStatus, ConfigStatus, FieldSource, utcnow
 from voicebot.crm.privacy import ErasureError, erase_merchant, recording_file
-from voicebot.crm.review import (
+from voicebot.crm.review_queries import (
     CALL_SORTS,
     CallFilter,
     dashboard,
@@ -42,13 +42,12 @@ from voicebot.crm.staff import check_login
 from voicebot.crm.store_configs import (
     ConfigStateError,
     accept_proposal,
-    approve,
     get_config,
     reject,
     reopen,
     set_field,
 )
-from voicebot.crm.webhooks import CONFIG_APPROVED, approval_payload, enqueue
+from voicebot.outbound_webhooks.approval import approve_configuration
 from voicebot.review.auth import actor, admin_required, load_staff, login_required
 
 bp = Blueprint(
@@ -329,26 +328,16 @@ def accept_field(merchant_id: int, name: str) -> Any:
 @bp.post("/merchants/<int:merchant_id>/approve")
 @login_required
 def approve_config(merchant_id: int) -> Any:
-    urls = _settings().api.webhook_urls
+    note = request.form.get("note") or None
     try:
-        with _db().session() as s:
-            config = approve(s, merchant_id, actor=actor(), note=request.form.get("note") or None)
-            mark_calls_reviewed(s, merchant_id)
-            if urls:
-                merchant = s.get(Merchant, merchant_id)
-                enqueue(s, CONFIG_APPROVED, approval_payload(config, merchant), urls)
+        approval = approve_configuration(_db(), _settings(), merchant_id, actor=actor(), note=note)
     except ConfigStateError as exc:
         flash(str(exc), "error")
         return _back(merchant_id)
-    if urls:
-        from voicebot.api.webhooks import WebhookSender
-
-        try:
-            WebhookSender(_db(), _settings()).start_background()
-        except ValueError as exc:  # misconfigured: the deliveries stay queued and logged
-            flash(f"Approved, but webhooks were not sent: {exc}", "error")
-            return _back(merchant_id)
-    flash("Configuration approved.", "ok")
+    if approval.sending_problem:
+        flash(f"Approved, but webhooks were not sent: {approval.sending_problem}", "error")
+    else:
+        flash("Configuration approved.", "ok")
     return _back(merchant_id)
 
 

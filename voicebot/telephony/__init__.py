@@ -7,6 +7,6 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from voicebot.telephony.webhooks import register as register_webhooks
+    from voicebot.telephony.twilio_routes import register as register_webhooks
 
     register_webhooks(app)

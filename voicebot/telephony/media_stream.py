@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -204,11 +205,12 @@ def _mark(data: dict[str, Any]) -> Mark:
 
 
 def _stop(data: dict[str, Any]) -> Stop:
-    stop = data.get("stop") if isinstance(data.get("stop"), dict) else {}
+    raw = data.get("stop")
+    stop: dict[str, Any] = raw if isinstance(raw, dict) else {}
     return Stop(stop.get("callSid"), stop.get("accountSid"))
 
 
-_PARSERS = {
+_PARSERS: dict[str, Callable[[dict[str, Any]], InboundMessage]] = {
     "connected": _connected,
     "start": _start,
     "media": _media,

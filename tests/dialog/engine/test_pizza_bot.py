@@ -22,7 +22,7 @@ from voicebot.dialog.testing import run_stories
 from .conftest import PIZZA_BOT
 
 
-def _results(agent: Agent):  # type: ignore[no-untyped-def]
+def _results(agent: Agent):
     stories = load_stories(agent.project.test_files, test=True)
     assert len(stories) == 5
     return run_stories(agent, stories, "en")
@@ -62,7 +62,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def action_server():  # type: ignore[no-untyped-def]
+def action_server():
     """The real rasa-sdk action server serving the fixture's actions package."""
     port = _free_port()
     process = subprocess.Popen(

@@ -10,7 +10,7 @@ from voicebot.dialog.evaluate import Evaluation, evaluate, split
 from voicebot.dialog.nlu import load_nlu_files
 from voicebot.dialog.project import discover
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 GOAL = 0.95  # the target intent accuracy
 FLOOR = 0.90  # regression guard: below this the data has clearly got worse
 

@@ -1,5 +1,6 @@
-"""A finished conversation's Rasa event list -> the store configuration record the call
-layer saves. Works on standard Rasa event dicts only, not on engine internals."""
+"""The onboarding bot's result: a finished conversation's Rasa event list -> the store
+configuration record the call layer saves. Works on standard Rasa event dicts only, not on
+engine internals, so it sits beside the bot's actions rather than in the dialog engine."""
 
 from __future__ import annotations
 

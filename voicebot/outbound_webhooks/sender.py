@@ -1,6 +1,6 @@
 """Webhook sending: the approved configuration is POSTed to every configured URL, signed
 with HMAC-SHA256, retried with exponential backoff; every attempt is logged through
-voicebot.crm.webhooks.
+voicebot.crm.webhook_log.
 
 Signature: header `X-Voicebot-Signature: t=<unix time>,v1=<hex>` where hex is
 HMAC-SHA256(secret, "<unix time>." + raw body). Receivers recompute it and reject old
@@ -21,7 +21,7 @@ import requests
 from voicebot.config import Settings
 from voicebot.crm.db import Database
 from voicebot.crm.models import utcnow
-from voicebot.crm.webhooks import due_deliveries, next_attempt_at, record_attempt
+from voicebot.crm.webhook_log import due_deliveries, next_attempt_at, record_attempt
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Voicebot-Signature"

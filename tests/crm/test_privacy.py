@@ -21,7 +21,7 @@ from voicebot.crm.models import (
 )
 from voicebot.crm.privacy import ErasureError, apply_retention, erase_merchant, export_merchant
 from voicebot.crm.store_configs import get_config
-from voicebot.crm.webhooks import enqueue
+from voicebot.crm.webhook_log import enqueue
 
 
 def test_erasure_removes_personal_data_and_leaves_an_anonymous_record(any_db, settings):

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from voicebot.actions.store_config import store_config_from_tracker
 from voicebot.dialog import Agent
-from voicebot.dialog.store_config import store_config_from_tracker
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-23T09:30:00+01:00"  # a Monday
 
 

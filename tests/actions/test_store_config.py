@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from voicebot.actions.common import CONFIG_FIELDS
-from voicebot.dialog.store_config import store_config_from_tracker
+from voicebot.actions.store_config import store_config_from_tracker
 
 ANSWERS: dict[str, Any] = {
     "contact_name": "Anna Nowak",

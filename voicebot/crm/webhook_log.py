@@ -1,5 +1,6 @@
 """The webhook delivery log: one row per (event, URL), attempts counted, the next attempt
-scheduled with exponential backoff. Sending (HTTP, signatures) lives in voicebot.api.webhooks."""
+scheduled with exponential backoff. Sending (HTTP, signatures) lives in
+voicebot.outbound_webhooks.sender."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from voicebot.actions.conversation import (
 )
 from voicebot.actions.forms import MAX_INVALID, ValidateOnboardingForm
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 NOW = "2025-03-03T10:00:00+01:00"  # a Monday; pins relative dates
 
 

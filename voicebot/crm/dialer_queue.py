@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import case, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from voicebot.calling_hours_format import CallingHoursError
 from voicebot.crm.events import record_event
 from voicebot.crm.models import (
     Call,
@@ -29,8 +30,8 @@ from voicebot.crm.models import (
     Merchant,
     MerchantStatus,
 )
-from voicebot.dialer.hours import CallingHoursError, is_allowed, next_allowed_time
-from voicebot.dialer.policy import OUTCOME_FROM_STATUS, NextStep, decide_next_step
+from voicebot.scheduling.calling_hours import is_allowed, next_allowed_time
+from voicebot.scheduling.retry_policy import OUTCOME_FROM_STATUS, NextStep, decide_next_step
 
 if TYPE_CHECKING:
     from voicebot.config import Settings
@@ -60,7 +61,7 @@ class ClaimedCall:
     attempt: int
 
 
-def _active_call_of_merchant():  # type: ignore[no-untyped-def]
+def _active_call_of_merchant():
     return exists().where(
         Call.merchant_id == Merchant.id,
         Call.status.in_(ACTIVE_CALL_STATUSES),
@@ -68,7 +69,7 @@ def _active_call_of_merchant():  # type: ignore[no-untyped-def]
     )
 
 
-def _number_on_dnc_list():  # type: ignore[no-untyped-def]
+def _number_on_dnc_list():
     return exists().where(DoNotCall.phone == Merchant.phone)
 
 
@@ -80,7 +81,7 @@ def count_active_calls(session: Session) -> int:
     return int(session.scalar(query) or 0)
 
 
-def due_merchants_query(now: datetime):  # type: ignore[no-untyped-def]
+def due_merchants_query(now: datetime):
     """Merchants the dialer may call now (calling hours aside), callbacks first."""
     return (
         select(Merchant)
@@ -192,7 +193,7 @@ def start_placing(session: Session, call_id: int, now: datetime) -> ClaimedCall 
         .where(Call.id == call_id, Call.status == CallStatus.QUEUED)
         .values(status=CallStatus.INITIATED, started_at=now)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult for UPDATE
         return None
     call = session.get(Call, call_id)
     assert call is not None

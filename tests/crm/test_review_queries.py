@@ -8,7 +8,7 @@ import pytest
 from fixtures.review.builder import build_call, build_many
 
 from voicebot.crm.models import CallOutcome, StaffRole
-from voicebot.crm.review import CallFilter, dashboard, get_call_detail, list_calls
+from voicebot.crm.review_queries import CallFilter, dashboard, get_call_detail, list_calls
 from voicebot.crm.staff import StaffError, add_staff, check_login, set_active
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

@@ -10,15 +10,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from fixtures.review.builder import build_call
+from fixtures.settings import with_overrides
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from voicebot.api.webhooks import SIGNATURE_HEADER, WebhookSender, verify_signature
 from voicebot.crm.models import Merchant, WebhookDelivery
 from voicebot.crm.store_configs import approve
-from voicebot.crm.webhooks import CONFIG_APPROVED, approval_payload, enqueue
-
-from .conftest import with_overrides
+from voicebot.crm.webhook_log import CONFIG_APPROVED, approval_payload, enqueue
+from voicebot.outbound_webhooks.sender import SIGNATURE_HEADER, WebhookSender, verify_signature
 
 SECRET = "whsec-test-0123456789"
 
@@ -206,7 +205,7 @@ def test_webhook_commands_resend_after_the_receiver_was_down(db, settings, tmp_p
 def test_deliveries_pending_at_a_restart_are_resumed_when_the_server_starts(
     db, settings, webhook_settings
 ):
-    from voicebot.api.webhooks import resume_pending_webhooks
+    from voicebot.outbound_webhooks.sender import resume_pending_webhooks
 
     with Receiver(failures=0) as receiver:
         _approve_and_enqueue(db, [receiver.url])  # queued, then the process stopped

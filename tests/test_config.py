@@ -6,7 +6,7 @@ from sqlalchemy.engine import make_url
 
 from voicebot.config import ConfigError, Settings, load_settings, secret_keys
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _defaults() -> dict:
