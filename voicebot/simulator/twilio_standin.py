@@ -367,11 +367,11 @@ class MediaStreamClient:
         marks: list[str] = []
         with self._lock:
             while self._playback and isinstance(self._playback[0], str):
-                marks.append(self._playback.pop(0))  # type: ignore[arg-type]
+                marks.append(self._playback.pop(0))
             if self._playback:
-                played = self._playback.pop(0)  # type: ignore[assignment]
+                played = self._playback.pop(0)
                 while self._playback and isinstance(self._playback[0], str):
-                    marks.append(self._playback.pop(0))  # type: ignore[arg-type]
+                    marks.append(self._playback.pop(0))
         self.persona.hear(played)
         if played is not None:
             self.call.events.frames_played += 1
