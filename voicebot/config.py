@@ -106,6 +106,9 @@ class SpeechSettings(Section):
 class TtsSettings(Section):
     voices: dict[str, str] = {"pl": "zlw/pl", "en": "gmw/en-us", "cs": "zlw/cs", "ru": "zle/ru"}
     rate: int = Field(default=165, ge=60, le=400)
+    # a question the merchant asked to hear again is said at this rate (response metadata
+    # "speech_rate": "slow")
+    slow_rate: int = Field(default=125, ge=60, le=400)
     cache_dir: Path = Path("var/tts-cache")
     pitch: int = Field(default=50, ge=0, le=99)
     volume: float = Field(default=1.0, ge=0.0, le=1.0)

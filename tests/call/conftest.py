@@ -34,3 +34,11 @@ def simulator(settings: Settings, db: Database) -> Iterator[Simulator]:
     # Silence is measured on the line clock; 20 s leaves the persona time to think.
     with Simulator(call_settings(settings, silence_reprompt_s=20.0), db, speed=2.0) as sim:
         yield sim
+
+
+@pytest.fixture
+def fast_simulator(settings: Settings, db: Database) -> Iterator[Simulator]:
+    """A longer call at three times real speed; 30 s of line silence leave the persona and
+    the recogniser time on a loaded machine."""
+    with Simulator(call_settings(settings, silence_reprompt_s=30.0), db, speed=3.0) as sim:
+        yield sim

@@ -148,3 +148,32 @@ def test_barge_in_stops_the_bot_and_the_answer_counts(simulator) -> None:
     assert answer["speaker"] == "merchant" and "electronic" in answer["text"].lower()
     industry = result.config["fields"]["industry"]["value"]
     assert "electronic" in str(industry).lower()
+
+
+def test_a_merchant_who_asks_to_repeat_every_question_twice_still_completes(
+    fast_simulator,
+) -> None:
+    """Issue 19: every question is asked three times (as asked, again more slowly, then in
+    a shorter wording) and answered the third time; the call completes. The slow ask is
+    the same sentence as the first, and its audio on the line is longer."""
+    result = fast_simulator.run(load_scenario("repeat_twice_en"), timeout_s=900)
+    bot = [t for t in result.turns if t["speaker"] == "bot"]
+    said = [t["text"] for t in bot]
+    assert result.outcome == "completed", said
+    fields = {name: info["value"] for name, info in result.config["fields"].items()}
+    assert str(fields["store_name"]).lower() == "gadget corner"
+    assert fields["launch_date"] and fields["has_domain"] is False
+    repeats = [t for t in result.turns if t["intent"] == "repeat"]
+    assert len(repeats) == 10  # twice for each of the five questions
+    for full, short in [
+        ("Is now a good time for a few questions?", "Do you have five minutes now?"),
+        ("Is all of that correct?", "Are those sign-up details right?"),
+        ("What will your store be called?", "What is the store's name?"),
+        ("Do you already have your own web domain?", "Do you have a domain?"),
+        ("When would you like the store to go live?", "When should the store open?"),
+    ]:
+        asks = [t for t in bot if full in t["text"]]
+        assert len(asks) == 2 and said.count(short) == 1, said
+        first, slow = (t["end_ms"] - t["start_ms"] for t in asks)
+        assert slow > 1.15 * first, (full, first, slow)
+    assert not any("consultant" in text for text in said)  # two repeats need no offer

@@ -15,6 +15,7 @@ SHIPPED = {
     "barge_in",
     "long_silence",
     "voicemail",
+    "repeat_twice_en",
 }
 
 

@@ -106,3 +106,16 @@ def test_warm_renders_only_what_is_missing(synth: Synthesizer) -> None:
     assert synth.warm(prompts) == 4
     assert synth.warm(prompts) == 0
     assert all(synth.is_cached(t, lang) for lang, texts in prompts.items() for t in texts)
+
+
+def test_a_prompt_can_be_said_more_slowly(synth: Synthesizer) -> None:
+    """A question said again after "sorry, what?" (tts.slow_rate): one prompt at another
+    rate, cached apart from the usual one."""
+    sentence = "What will your store be called?"
+    usual = synth.synthesize(sentence, "en")
+    slow = synth.synthesize(sentence, "en", rate=110)
+    assert voiced_ms(slow) > 1.25 * voiced_ms(usual)
+    assert synth.cache_key(sentence, "en", rate=110) != synth.cache_key(sentence, "en")
+    assert synth.synthesize(sentence, "en") == usual  # the usual rate is untouched
+    with pytest.raises(TtsError, match=r"outside 60\.\.400"):
+        synth.synthesize(sentence, "en", rate=20)

@@ -6,6 +6,7 @@ from .conversation import (
     ActionAskPrefillConfirmed,
     ActionCorrectField,
     ActionFinishOnboarding,
+    ActionHandleGreeting,
     ActionHandleMisunderstanding,
     ActionHandleSilence,
     ActionOpenCall,
@@ -17,12 +18,15 @@ from .conversation import (
     ActionSkipField,
 )
 from .forms import ValidateCallbackForm, ValidateOnboardingForm, ValidateOpeningForm
+from .questions import ASK_ACTIONS, AskQuestion
 
 __all__ = [
+    "ASK_ACTIONS",
     "ActionAfterOpening",
     "ActionAskPrefillConfirmed",
     "ActionCorrectField",
     "ActionFinishOnboarding",
+    "ActionHandleGreeting",
     "ActionHandleMisunderstanding",
     "ActionHandleSilence",
     "ActionOpenCall",
@@ -32,6 +36,7 @@ __all__ = [
     "ActionRequestHuman",
     "ActionScheduleCallback",
     "ActionSkipField",
+    "AskQuestion",
     "ValidateCallbackForm",
     "ValidateOnboardingForm",
     "ValidateOpeningForm",

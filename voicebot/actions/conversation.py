@@ -11,8 +11,15 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from voicebot.dialog.normalise import say_date, say_datetime, say_number, spell_address
+from voicebot.dialog.normalise import (
+    parse_yes_no,
+    say_date,
+    say_datetime,
+    say_number,
+    spell_address,
+)
 
+from .asking import YES_NO_FIELDS, ask_history, current_question, given_up_in_a_row
 from .common import (
     CONFIG_FIELDS,
     CONFIRM_SLOTS,
@@ -24,17 +31,17 @@ from .common import (
     join_words,
     labels,
     lang_of,
+    latest_text,
     now_of,
     runs_since_progress,
     value_label,
 )
 from .forms import ValidateOnboardingForm, callback_time_from
+from .questions import AskQuestion, give_up_question
 
 MAX_SILENCES = 3
+# outside a form (no question to count): this many misunderstandings end the call
 MAX_MISUNDERSTANDINGS = 3
-# silences and misunderstandings mixed, with no answer taken: the line or the merchant
-# cannot be understood, so a consultant calls back instead of the bot asking forever
-MAX_TRIES_WITHOUT_PROGRESS = 5
 # a field corrected this often is left as last said and flagged, so the call cannot loop on it
 MAX_CORRECTIONS = 3
 NEXT_FIELD_WORDS = {"pl": "ostatnio", "en": "last time"}
@@ -116,13 +123,12 @@ async def _remaining_questions(dispatcher, tracker, domain) -> list[str]:
     return [s for s in required if tracker.get_slot(s) is None and s not in CONFIRM_SLOTS.values()]
 
 
-class ActionAskPrefillConfirmed(Action):
+class ActionAskPrefillConfirmed(AskQuestion):
     """ONE sentence with everything the platform already knows, and one yes/no question."""
 
-    def name(self) -> str:
-        return "action_ask_prefill_confirmed"
+    slot = "prefill_confirmed"
 
-    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+    def template_values(self, tracker: Tracker) -> dict[str, Any]:
         lang = lang_of(tracker)
         prefilled = tracker.get_slot("prefilled_fields") or []
         items = []
@@ -131,10 +137,7 @@ class ActionAskPrefillConfirmed(Action):
             if field in prefilled and value:
                 template = labels(lang)["prefill_items"][field]
                 items.append(template.format(value=_spoken(field, value, lang)))
-        dispatcher.utter_message(
-            response="utter_ask_prefill_confirmed", items=join_words(items, lang)
-        )
-        return []
+        return {"items": join_words(items, lang)}
 
 
 class ActionFinishOnboarding(Action):
@@ -163,7 +166,14 @@ class ActionFinishOnboarding(Action):
             else:
                 spoken = value_label(field, value, lang)
             parts.append(spoken)
-        skipped = [f for f in (tracker.get_slot("skipped_fields") or []) if f in CONFIG_FIELDS]
+        # a question asked until its asks ran out is left for staff with the merchant's words
+        # (flagged): the call still completes; one the merchant chose to skip stays open
+        given_up = set(tracker.get_slot("given_up_fields") or [])
+        skipped = [
+            f
+            for f in (tracker.get_slot("skipped_fields") or [])
+            if f in CONFIG_FIELDS and f not in given_up
+        ]
         missing = [f for f in CONFIG_FIELDS if tracker.get_slot(f) is None and f in skipped]
         dispatcher.utter_message(response="utter_summary", summary=join_words(parts, lang))
         if missing:
@@ -234,8 +244,8 @@ class ActionOptOut(Action):
 
 
 class ActionHandleSilence(Action):
-    """Nothing heard: ask again (the form repeats its question); after three silences in a
-    row, end politely."""
+    """Nothing heard: say so and ask again (the form repeats its question); three silences
+    in a row end the call politely; a question asked MAX_ASKS times is left for staff."""
 
     def name(self) -> str:
         return "action_handle_silence"
@@ -244,37 +254,56 @@ class ActionHandleSilence(Action):
         if count_trailing(tracker, "silence") >= MAX_SILENCES:
             dispatcher.utter_message(response="utter_goodbye_silence")
             return end_call("silence")
-        if _tries_without_progress(tracker) >= MAX_TRIES_WITHOUT_PROGRESS:
-            return _give_up_not_understood(dispatcher)
+        done = _when_asked_enough(tracker, dispatcher)
+        if done is not None:
+            return done
         dispatcher.utter_message(response="utter_silence_reprompt")
         return _back_to_form(tracker)
 
 
 class ActionHandleMisunderstanding(Action):
-    """The NLU (or the policy) could not place the answer: apologise and ask again; after
-    three in a row, offer a consultant's callback and end."""
+    """The NLU (or the policy) could not place the answer: apologise and ask again, until
+    the question was asked MAX_ASKS times; then it is left for staff with the merchant's
+    words and the form goes on. Outside a form, three in a row end with a consultant's
+    callback."""
 
     def name(self) -> str:
         return "action_handle_misunderstanding"
 
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        done = _when_asked_enough(tracker, dispatcher)
+        if done is not None:
+            return done
         # counted by this action's runs, not by nlu_fallback intents: a core fallback (an
         # intent the form cannot use, like "no" to a name) is a misunderstanding as well
-        misunderstood = runs_since_progress(tracker, self.name()) + 1
         if (
-            misunderstood >= MAX_MISUNDERSTANDINGS
-            or _tries_without_progress(tracker) >= MAX_TRIES_WITHOUT_PROGRESS
+            current_question(tracker) is None
+            and runs_since_progress(tracker, self.name()) + 1 >= MAX_MISUNDERSTANDINGS
         ):
             return _give_up_not_understood(dispatcher)
         dispatcher.utter_message(response="utter_not_understood")
         return _back_to_form(tracker)
 
 
-def _tries_without_progress(tracker: Tracker) -> int:
-    """Silences and misunderstandings since the last answer taken, this one included."""
-    return (
-        runs_since_progress(tracker, "action_handle_silence", "action_handle_misunderstanding") + 1
-    )
+def _when_asked_enough(
+    tracker: Tracker, dispatcher: CollectingDispatcher, *, back_to_form: bool = True
+) -> list[EventType] | None:
+    """None while the current question may be asked again; else the events that leave it
+    (the onboarding form goes on to its next question) or, where a question cannot be left
+    open, end the call."""
+    slot = current_question(tracker)
+    if slot is None or not ask_history(tracker, slot).used_up:
+        return None
+    loop = (tracker.active_loop or {}).get("name")
+    if loop == "onboarding_form" and slot in FORM_FIELDS:
+        if given_up_in_a_row(tracker):
+            return _give_up_not_understood(dispatcher)  # two questions in a row: a person
+        events = give_up_question(slot, tracker, dispatcher)
+        return [*events, *_back_to_form(tracker)] if back_to_form else events
+    if loop == "callback_form":
+        dispatcher.utter_message(response="utter_callback_later")
+        return end_call("callback_requested")
+    return _give_up_not_understood(dispatcher)
 
 
 def _give_up_not_understood(dispatcher: CollectingDispatcher) -> list[EventType]:
@@ -290,21 +319,62 @@ def _back_to_form(tracker: Tracker) -> list[EventType]:
 
 
 class ActionRepeatLast(Action):
-    """ "Repeat, please": inside a form the form re-asks its question; outside, the last bot
-    message is said again."""
+    """ "Sorry, what was that?": inside a form the form asks its question again (slower the
+    first time, shorter the second, with the keypad or a consultant offered the third, see
+    questions.py); a question asked MAX_ASKS times is left for staff. Outside a form the
+    last bot message is said again, slowly."""
 
     def name(self) -> str:
         return "action_repeat_last"
 
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
-        if (tracker.active_loop or {}).get("name"):
-            dispatcher.utter_message(response="utter_repeat_ack")
+        slot = current_question(tracker)
+        if slot is not None:
+            done = _when_asked_enough(tracker, dispatcher, back_to_form=False)
+            if done is not None:
+                return done
+            if ask_history(tracker, slot).repeats <= 1:
+                dispatcher.utter_message(response="utter_repeat_ack")
             return []
         for event in reversed(tracker.events):
             if event.get("event") == "bot" and event.get("text"):
-                dispatcher.utter_message(text=event["text"])
+                dispatcher.utter_message(text=event["text"], metadata={"speech_rate": "slow"})
                 break
         return []
+
+
+class ActionHandleGreeting(Action):
+    """ "Hello?" in answer to a question is no answer (and no consent): a short greeting
+    back, who is calling and why when the call has just begun, and the question again.
+    "Yes, hello" to a yes/no question is the yes."""
+
+    def name(self) -> str:
+        return "action_handle_greeting"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        slot = current_question(tracker)
+        if slot in YES_NO_FIELDS:
+            answer = parse_yes_no(latest_text(tracker), lang_of(tracker))
+            if answer is not None:
+                return [SlotSet(slot, answer)]
+        if slot is not None:
+            done = _when_asked_enough(tracker, dispatcher, back_to_form=False)
+            if done is not None:
+                return done
+        if _last_response(tracker) == "utter_wait":
+            return []  # "I'm back" after "sure, I will wait": the question is enough
+        opening = (tracker.active_loop or {}).get("name") == "opening_form"
+        dispatcher.utter_message(
+            response="utter_greet_back_opening" if opening else "utter_greet_back"
+        )
+        return []
+
+
+def _last_response(tracker: Tracker) -> str | None:
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return (event.get("metadata") or {}).get("utter_action")
+    return None
 
 
 class ActionSkipField(Action):

@@ -20,6 +20,7 @@ from voicebot.dialog.normalise import (
     spell_address,
 )
 
+from .asking import ask_history
 from .common import (
     CONFIRM_SLOTS,
     CONTROL_INTENTS,
@@ -33,6 +34,7 @@ from .common import (
     now_of,
     timezone_of,
 )
+from .questions import given_up_values
 
 LIST_SLOTS = {
     "payment_methods": "payment_method",
@@ -268,12 +270,13 @@ class ValidateOnboardingForm(FormValidationAction):
 
     # -- validation
     def _reject(self, dispatcher, tracker, slot: str, response: str) -> dict[str, Any]:
-        """Say why, and after MAX_INVALID tries leave the field open and flagged."""
+        """Say why; after MAX_INVALID tries, or once the question was asked MAX_ASKS times
+        in any mix of repeats, silences and misunderstandings, leave the field open and
+        flagged for staff with the merchant's words."""
         count = int(tracker.get_slot("invalid_count") or 0) + 1
-        if count >= MAX_INVALID:
+        if count >= MAX_INVALID or ask_history(tracker, slot).used_up:
             dispatcher.utter_message(response="utter_skip_gave_up")
-            skipped = list(tracker.get_slot("skipped_fields") or [])
-            return {slot: None, "invalid_count": 0, "skipped_fields": [*skipped, slot]}
+            return given_up_values(slot, tracker)
         dispatcher.utter_message(response=response)
         return {slot: None, "invalid_count": count}
 
@@ -392,7 +395,8 @@ class ValidateOpeningForm(FormValidationAction):
         if tracker.get_slot("requested_slot") != "good_time":
             return {}
         intent = latest_intent(tracker)
-        if intent in ("affirm", "greet"):
+        # "Halo?" is not a yes: a greeting is answered by action_handle_greeting
+        if intent == "affirm":
             return {"good_time": True}
         if intent == "deny":
             return {"good_time": False}

@@ -23,6 +23,9 @@ class FieldResult:
     confirmed: bool = False
     flagged: bool = False  # skipped, unsure or unconfirmed: a person should look
     prefilled: bool = False
+    # asked until its asks ran out: left open for staff, with what the merchant said
+    given_up: bool = False
+    heard: str | None = None
 
 
 @dataclass
@@ -86,6 +89,8 @@ def store_config_from_tracker(tracker_json: dict[str, Any]) -> StoreConfigResult
             slots.clear()
             origin.clear()
     skipped = list(slots.get("skipped_fields") or [])
+    given_up = set(slots.get("given_up_fields") or [])
+    words = slots.get("field_words") if isinstance(slots.get("field_words"), dict) else {}
     prefilled = set(slots.get("prefilled_fields") or []) | prefilled_before_user
     result = StoreConfigResult(
         outcome=slots.get("call_outcome"),
@@ -108,6 +113,13 @@ def store_config_from_tracker(tracker_json: dict[str, Any]) -> StoreConfigResult
             or bool(slots.get(FLAG_WHEN_APPROXIMATE.get(name, "")))
             or (confidence is not None and confidence < LOW_ASR_CONFIDENCE and not read_back)
         )
+        heard = None
+        if name in given_up and value is None:
+            said = words.get(name) if isinstance(words.get(name), dict) else {}
+            heard = str(said.get("text") or "") or None
+            # the field points at the merchant's last words for it, for staff to read
+            turn = said.get("turn_index") if isinstance(said.get("turn_index"), int) else None
+            confidence = None
         result.fields[name] = FieldResult(
             value=value,
             confidence=confidence,
@@ -115,8 +127,12 @@ def store_config_from_tracker(tracker_json: dict[str, Any]) -> StoreConfigResult
             confirmed=confirmed,
             flagged=flagged,
             prefilled=name in prefilled and name not in origin,
+            given_up=name in given_up and value is None,
+            heard=heard,
         )
-    needed = [n for n in CONFIG_FIELDS if n not in _not_applicable(slots)]
+    # a question left for staff after its asks ran out does not keep a call from completing
+    not_applicable = _not_applicable(slots)
+    needed = [n for n in CONFIG_FIELDS if n not in not_applicable and not result.fields[n].given_up]
     result.complete = all(result.fields[n].value is not None for n in needed) and not any(
         result.fields[n].flagged and result.fields[n].value is None for n in needed
     )

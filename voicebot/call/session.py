@@ -431,7 +431,9 @@ class CallSession:
         spoken: list[tuple[int, str, int, int, bool]] = []  # index, text, start, end, disclosure
         for message in messages:
             text = message.text
-            pcm = self.services.synthesizer.synthesize(text, self.language)
+            pcm = self.services.synthesizer.synthesize(
+                text, self.language, rate=self._speech_rate(message)
+            )
             start = max(self.line_ms, self._bot_end_ms)
             sent_at = self._play(pcm)
             first_audio_at = first_audio_at or sent_at
@@ -483,6 +485,14 @@ class CallSession:
             self._dialog_ended = True
             self._ending_since = time.monotonic()
 
+    def _speech_rate(self, message: Any) -> int | None:
+        """The words per minute the dialog asked for (a question said again more slowly);
+        None is the synthesiser's usual rate."""
+        metadata = getattr(message, "metadata", None) or {}
+        if metadata.get("speech_rate") == "slow":
+            return int(self.services.settings.tts.slow_rate)
+        return None
+
     def _play(self, pcm: bytes) -> float:
         """Send audio in 20 ms frames (the line buffers and plays it in real time)."""
         first = time.monotonic()
@@ -504,7 +514,11 @@ class CallSession:
             return
         for name, info in _collected_fields(self._store_config()).items():
             key = (info["value"], info["confirmed"], info["flagged"])
-            if self._written_fields.get(name) == key or info["value"] in (None, ""):
+            if self._written_fields.get(name) == key:
+                continue
+            # an empty field is written only when it was left for staff (flagged, pointing
+            # at the merchant's words); otherwise nothing was collected yet
+            if info["value"] in (None, "") and not info["given_up"]:
                 continue
             set_field(
                 session,
@@ -687,6 +701,7 @@ def _collected_fields(config: Any) -> dict[str, dict[str, Any]]:
             "turn_index": get("turn_index"),
             "confirmed": bool(get("confirmed")),
             "flagged": bool(get("flagged")),
+            "given_up": bool(get("given_up")),
         }
     return out
 

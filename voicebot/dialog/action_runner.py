@@ -168,6 +168,10 @@ class ActionRunner:
             merged = {**message, **{k: v for k, v in response.items() if v and k in known}}
             if response.get("text"):
                 merged["text"] = response["text"]
+            # as in Rasa, a custom action's `metadata=` rides on the bot event (the call
+            # layer reads how to say it, e.g. more slowly, from there)
+            if isinstance(response.get("metadata"), dict):
+                merged["metadata"] = {**(message.get("metadata") or {}), **response["metadata"]}
             return [self._bot_event(merged, template)]
         if any(response.get(k) for k in ("text", *_MESSAGE_DATA_KEYS)):
             data = dict(response)

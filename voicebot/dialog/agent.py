@@ -59,6 +59,8 @@ class BotMessage:
     text: str
     response: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    # the response's metadata (e.g. "speech_rate": "slow"), for the channel that says it
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -366,6 +368,9 @@ class Conversation:
                 text=e.get("text") or "",
                 response=(e.get("metadata") or {}).get("utter_action"),
                 data=dict(e.get("data") or {}),
+                metadata={
+                    k: v for k, v in (e.get("metadata") or {}).items() if k != "utter_action"
+                },
             )
             for e in new
             if e["event"] == "bot"

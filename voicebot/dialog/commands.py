@@ -56,7 +56,9 @@ def chat_command(
 
     def show(turn) -> None:
         for message in turn.messages:
-            click.echo(f"bot> {message.text}")
+            # how the phone would say it (e.g. more slowly), shown since chat has no voice
+            manner = message.metadata.get("speech_rate")
+            click.echo(f"bot> {message.text}" + (f"  ({manner})" if manner else ""))
         if show_events:
             for event in turn.events:
                 click.echo(click.style(f"      {event}", dim=True))

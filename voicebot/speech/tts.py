@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CACHE_FORMAT = "pcm16-8k-v1"  # bump when the stored audio changes meaning
+MIN_RATE, MAX_RATE = 60, 400  # words per minute espeak-ng can say intelligibly
 
 
 class TtsError(RuntimeError):
@@ -135,12 +136,15 @@ class Synthesizer:
                 f"(known: {', '.join(sorted(self.settings.voices))})"
             ) from None
 
-    def synthesize(self, text: str, language: str) -> bytes:
-        """``text`` spoken in ``language``: PCM16 mono little-endian at 8 kHz."""
+    def synthesize(self, text: str, language: str, *, rate: int | None = None) -> bytes:
+        """``text`` spoken in ``language``: PCM16 mono little-endian at 8 kHz. ``rate``
+        (words per minute) overrides ``tts.rate`` for this prompt, e.g. a question said
+        again more slowly."""
         text = " ".join(text.split())
         if not text:
             raise TtsError("nothing to say: the text is empty")
-        key = self.cache_key(text, language)
+        rate = self._checked_rate(rate)
+        key = self.cache_key(text, language, rate=rate)
         cached = self._memory_get(key)
         if cached is not None:
             return cached
@@ -148,7 +152,7 @@ class Synthesizer:
         if path.is_file():
             audio = path.read_bytes()
         else:
-            audio = self._render(text, language)
+            audio = self._render(text, language, rate)
             self._store(path, audio)
         self._memory_put(key, audio)
         return audio
@@ -175,12 +179,12 @@ class Synthesizer:
         key = self.cache_key(text, language)
         return key in self._memory or (self.cache_dir / key[:2] / f"{key}.pcm").is_file()
 
-    def cache_key(self, text: str, language: str) -> str:
+    def cache_key(self, text: str, language: str, *, rate: int | None = None) -> str:
         parts = {
             "format": CACHE_FORMAT,
             "text": text,
             "voice": self.voice_for(language),
-            "rate": self.settings.rate,
+            "rate": rate or self.settings.rate,
             "pitch": self.settings.pitch,
             "volume": self.settings.volume,
         }
@@ -198,10 +202,16 @@ class Synthesizer:
                 self._worker = None
 
     # -- internals ------------------------------------------------------------------------------
-    def _render(self, text: str, language: str) -> bytes:
+    @staticmethod
+    def _checked_rate(rate: int | None) -> int | None:
+        if rate is not None and not MIN_RATE <= rate <= MAX_RATE:
+            raise TtsError(f"speaking rate {rate} is outside {MIN_RATE}..{MAX_RATE} words/min")
+        return rate
+
+    def _render(self, text: str, language: str, rate: int | None = None) -> bytes:
         props = {
             "voice": self.voice_for(language),
-            "rate": self.settings.rate,
+            "rate": rate or self.settings.rate,
             "pitch": self.settings.pitch,
             "volume": self.settings.volume,
         }

@@ -1,0 +1,110 @@
+"""Asking a form's question: one `action_ask_<slot>` per question, so the wording can change
+when the question comes back (slower, shorter, a different question, the keypad offered),
+and leaving a question for staff once it has been asked MAX_ASKS times."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from .asking import (
+    OFFER,
+    REPHRASE,
+    SHORT,
+    SLOW,
+    AskHistory,
+    ask_history,
+    choose_style,
+    offer_response,
+)
+from .common import FORM_FIELDS, latest_intent
+
+# Questions asked through action_ask_<slot> (the opening's, the callback's and the form's).
+ASKED_SLOTS = ["good_time", "callback_time", *FORM_FIELDS]
+
+
+class AskQuestion(Action, ABC):
+    """Says the question of `slot` in the style its history calls for; the bot message
+    carries `ask` and `style` metadata so the next ask can count it, and `speech_rate`
+    so the call says it more slowly when asked to."""
+
+    @property
+    @abstractmethod
+    def slot(self) -> str: ...
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    def template_values(self, tracker: Tracker) -> dict[str, Any]:
+        """Values a question's wording needs besides the slots (none by default)."""
+        return {}
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        history = ask_history(tracker, self.slot)
+        responses = (domain or {}).get("responses") or {}
+        base = f"utter_ask_{self.slot}"
+        style = choose_style(history, latest_intent(tracker), f"{base}_rephrase" in responses)
+        response = _wording(base, style, history, responses)
+        metadata: dict[str, Any] = {"ask": self.slot, "style": style}
+        if style == SLOW:
+            metadata["speech_rate"] = "slow"
+        if style == OFFER:
+            offer = offer_response(self.slot)
+            if offer and offer in responses:
+                dispatcher.utter_message(response=offer)
+        dispatcher.utter_message(
+            response=response, metadata=metadata, **self.template_values(tracker)
+        )
+        return []
+
+
+def _wording(base: str, style: str, history: AskHistory, responses: dict[str, Any]) -> str:
+    if style == SLOW and history.last_response in responses:
+        return str(history.last_response)  # the same words, only slower
+    if style == REPHRASE:
+        return f"{base}_rephrase"
+    if style in (SHORT, OFFER) and f"{base}_short" in responses:
+        return f"{base}_short"
+    return base
+
+
+def _ask_class(slot: str) -> type[AskQuestion]:
+    return type(f"Ask_{slot}", (AskQuestion,), {"slot": slot, "__module__": __name__})
+
+
+# rasa-sdk registers every concrete Action subclass; the prefill question has its own class
+ASK_ACTIONS = {slot: _ask_class(slot) for slot in ASKED_SLOTS if slot != "prefill_confirmed"}
+
+
+def given_up_values(slot: str, tracker: Tracker) -> dict[str, Any]:
+    """The question was asked MAX_ASKS times (or answered unusably too often): it stays
+    open, flagged for staff with what the merchant said, and the form goes on to the next
+    question. Slot values, so a validator can return them as well as an action."""
+    history = ask_history(tracker, slot)
+    skipped = list(tracker.get_slot("skipped_fields") or [])
+    given_up = list(tracker.get_slot("given_up_fields") or [])
+    words = dict(tracker.get_slot("field_words") or {})
+    said = [text for text, _ in history.words]
+    turns = [turn for _, turn in history.words if turn is not None]
+    words[slot] = {"text": " / ".join(said), "turn_index": turns[-1] if turns else None}
+    return {
+        slot: None,
+        "skipped_fields": skipped if slot in skipped else [*skipped, slot],
+        "given_up_fields": given_up if slot in given_up else [*given_up, slot],
+        "field_words": words,
+        "invalid_count": 0,
+    }
+
+
+def give_up_question(
+    slot: str, tracker: Tracker, dispatcher: CollectingDispatcher
+) -> list[EventType]:
+    dispatcher.utter_message(response="utter_skip_gave_up")
+    return [SlotSet(name, value) for name, value in given_up_values(slot, tracker).items()]
