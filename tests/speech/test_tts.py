@@ -114,7 +114,7 @@ def test_a_prompt_can_be_said_more_slowly(synth: Synthesizer) -> None:
     sentence = "What will your store be called?"
     usual = synth.synthesize(sentence, "en")
     slow = synth.synthesize(sentence, "en", rate=110)
-    assert voiced_ms(slow) > 1.25 * voiced_ms(usual)
+    assert voiced_ms(slow) > 1.4 * voiced_ms(usual)  # 165 -> 110 words/min: 1.5 times as long
     assert synth.cache_key(sentence, "en", rate=110) != synth.cache_key(sentence, "en")
     assert synth.synthesize(sentence, "en") == usual  # the usual rate is untouched
     with pytest.raises(TtsError, match=r"outside 60\.\.400"):

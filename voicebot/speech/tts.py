@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from voicebot.speech.audio import TELEPHONE_RATE, read_wav, resample_array
 from voicebot.speech.audio import ulaw_frames as _ulaw_frames
 from voicebot.speech.g711 import ulaw_encode
+from voicebot.speech.tempo import TempoError, change_tempo
 
 if TYPE_CHECKING:
     from voicebot.config import TtsSettings
@@ -138,8 +139,8 @@ class Synthesizer:
 
     def synthesize(self, text: str, language: str, *, rate: int | None = None) -> bytes:
         """``text`` spoken in ``language``: PCM16 mono little-endian at 8 kHz. ``rate``
-        (words per minute) overrides ``tts.rate`` for this prompt, e.g. a question said
-        again more slowly."""
+        (words per minute) other than ``tts.rate`` paces this prompt differently, e.g. a
+        question said again more slowly: the usual prompt, stretched (see tempo.py)."""
         text = " ".join(text.split())
         if not text:
             raise TtsError("nothing to say: the text is empty")
@@ -151,8 +152,15 @@ class Synthesizer:
         path = self.cache_dir / key[:2] / f"{key}.pcm"
         if path.is_file():
             audio = path.read_bytes()
+        elif rate is not None and rate != self.settings.rate:
+            usual = self.synthesize(text, language)
+            try:
+                audio = change_tempo(usual, TELEPHONE_RATE, rate / self.settings.rate)
+            except TempoError as exc:
+                raise TtsError(f"cannot say it at {rate} words/min: {exc}") from exc
+            self._store(path, audio)
         else:
-            audio = self._render(text, language, rate)
+            audio = self._render(text, language)
             self._store(path, audio)
         self._memory_put(key, audio)
         return audio
@@ -184,10 +192,12 @@ class Synthesizer:
             "format": CACHE_FORMAT,
             "text": text,
             "voice": self.voice_for(language),
-            "rate": rate or self.settings.rate,
+            "rate": self.settings.rate,
             "pitch": self.settings.pitch,
             "volume": self.settings.volume,
         }
+        if rate is not None and rate != self.settings.rate:
+            parts["paced_to"] = rate  # the usual prompt stretched (usual keys stay as they were)
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     @property
@@ -208,10 +218,10 @@ class Synthesizer:
             raise TtsError(f"speaking rate {rate} is outside {MIN_RATE}..{MAX_RATE} words/min")
         return rate
 
-    def _render(self, text: str, language: str, rate: int | None = None) -> bytes:
+    def _render(self, text: str, language: str) -> bytes:
         props = {
             "voice": self.voice_for(language),
-            "rate": rate or self.settings.rate,
+            "rate": self.settings.rate,
             "pitch": self.settings.pitch,
             "volume": self.settings.volume,
         }

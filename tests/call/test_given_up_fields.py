@@ -1,0 +1,71 @@
+"""A question left for staff after its asks ran out reaches the CRM: the field is written
+empty, flagged, pointing at the turn with the merchant's last words for it, and the call's
+configuration is complete. Real dialog, real SQLite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from voicebot.call.services import CallServices
+from voicebot.call.session import CallSession
+from voicebot.config import Settings
+from voicebot.crm import calls as crm_calls
+from voicebot.crm.db import Database
+from voicebot.crm.merchants import normalise_merchant, upsert_merchant
+from voicebot.crm.models import Speaker
+from voicebot.crm.store_configs import get_config
+from voicebot.dialog import Agent
+
+ROOT = Path(__file__).resolve().parents[2]
+KNOWN = {
+    "contact_name": "Mary Jones",
+    "store_name": "Urban Threads",
+    "industry": "fashion",
+    "product_count": 300,
+    "sales_channels": ["none"],
+    "has_domain": False,
+    "payment_methods": ["card"],
+    "shipping_methods": ["courier"],
+    "tax_id": "5260250274",
+    "tax_id_confirmed": True,
+    "contact_email": "mary@urbanthreads.com",
+    "contact_email_confirmed": True,
+}
+
+
+def test_a_given_up_field_is_flagged_in_the_crm_with_the_merchants_words(
+    settings: Settings, db: Database
+) -> None:
+    with db.session() as s:
+        merchant, _ = upsert_merchant(
+            s, normalise_merchant({"external_id": "m1", "phone": "+12025550147"})
+        )
+        call_id, merchant_id = crm_calls.create_call(s, merchant.id).id, merchant.id
+    session = CallSession(call_id, CallServices(settings, db), transport=None)  # type: ignore[arg-type]
+    session.merchant_id = merchant_id
+    conv = Agent.load(ROOT).new_conversation(
+        "crm", language="en", slots={**KNOWN, "earlier_call_fields": list(KNOWN)}
+    )
+    session._conversation = conv
+    conv.start()
+    answers = [
+        "yes",
+        "after the harvest festival",
+        "what?",
+        "when the fitters are done",
+        "right after the vineyard tour",
+    ]
+    with db.session() as s:
+        for index, text in enumerate(answers):
+            turn = crm_calls.add_turn(s, call_id, index=index, speaker=Speaker.MERCHANT, text=text)
+            session._turn_ids[index] = turn.id
+            conv.handle(text, confidence=0.9, metadata={"turn_index": index})
+        session._save_progress(s)
+    assert conv.ended and conv.tracker.slots["call_outcome"] == "completed"
+    with db.session() as s:
+        fields = {f.name: f for f in get_config(s, merchant_id).fields}
+        launch = fields["launch_date"]
+        assert launch.value is None and launch.flagged
+        assert launch.turn_id == session._turn_ids[4]  # the last words for it
+        assert fields["store_name"].value == "Urban Threads"
+    assert session._store_config().complete
