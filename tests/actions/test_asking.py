@@ -24,10 +24,10 @@ from voicebot.actions.asking import (
     choose_style,
 )
 from voicebot.actions.questions import ASKED_SLOTS
+from voicebot.actions.store_config import store_config_from_tracker
 from voicebot.dialog import Agent
-from voicebot.dialog.store_config import store_config_from_tracker
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-23T09:30:00+01:00"
 REPEATS = {
     "en": ["sorry, what was that?", "could you repeat that?", "what?", "sorry?", "pardon?"],
