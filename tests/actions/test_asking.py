@@ -104,6 +104,17 @@ def test_hello_is_not_a_yes(agent: Agent, responses: dict, lang: str, hello: str
     assert conv.tracker.active_loop_name == "opening_form"
 
 
+@pytest.mark.parametrize(("lang", "who"), [("en", "who is this?"), ("pl", "kto mówi?")])
+def test_who_is_calling_is_answered_but_still_counts_as_an_ask(
+    agent: Agent, lang: str, who: str
+) -> None:
+    conv, turns = talk(agent, lang, {}, [who] * 4)
+    asked = [m for turn in turns for _, m in turn if m.get("ask") == "good_time"]
+    assert len(asked) == MAX_ASKS
+    # the opening cannot be left open: a consultant calls back instead of a fifth ask
+    assert conv.ended and conv.tracker.slots["call_outcome"] == "not_understood"
+
+
 @pytest.mark.parametrize(("lang", "text"), [("en", "yes hello"), ("pl", "tak halo")])
 def test_yes_with_a_hello_is_a_yes(agent: Agent, lang: str, text: str) -> None:
     conv, _ = talk(agent, lang, {}, [text])

@@ -3,6 +3,7 @@ action, so `python -m rasa_sdk --actions voicebot.actions` serves them too."""
 
 from .conversation import (
     ActionAfterOpening,
+    ActionAnswerIdentity,
     ActionAskPrefillConfirmed,
     ActionCorrectField,
     ActionFinishOnboarding,
@@ -23,6 +24,7 @@ from .questions import ASK_ACTIONS, AskQuestion
 __all__ = [
     "ASK_ACTIONS",
     "ActionAfterOpening",
+    "ActionAnswerIdentity",
     "ActionAskPrefillConfirmed",
     "ActionCorrectField",
     "ActionFinishOnboarding",

@@ -370,6 +370,22 @@ class ActionHandleGreeting(Action):
         return []
 
 
+class ActionAnswerIdentity(Action):
+    """ "Who is this? Are you a robot?" during a question: answered honestly, then the
+    question again (it counts as an ask like any other, so it cannot pass four)."""
+
+    def name(self) -> str:
+        return "action_answer_identity"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        if current_question(tracker) is not None:
+            done = _when_asked_enough(tracker, dispatcher, back_to_form=False)
+            if done is not None:
+                return done
+        dispatcher.utter_message(response="utter_bot_identity")
+        return []
+
+
 def _last_response(tracker: Tracker) -> str | None:
     for event in reversed(tracker.events):
         if event.get("event") == "bot":
