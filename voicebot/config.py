@@ -337,6 +337,8 @@ def settings_file(
     if given:
         path = Path(given)
         if not path.exists():
+            if config_file is None:  # $VOICEBOT_CONFIG naming no file: defaults, as before
+                return None
             raise ConfigError(f"config file {path} does not exist")
         if is_rasa_config(path):
             raise ConfigError(
