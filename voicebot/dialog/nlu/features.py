@@ -90,14 +90,19 @@ class PatternMatcher:
 
 def _word_features(token: Token, prefix: str) -> dict[str, str | bool]:
     low = token.lower
-    return {
+    row: dict[str, str | bool] = {
         f"{prefix}low": low,
-        f"{prefix}fold": fold(low),
-        f"{prefix}title": token.text.istitle(),
-        f"{prefix}upper": token.text.isupper(),
-        f"{prefix}digit": token.text.isdigit(),
+        f"{prefix}fold": fold(low),  # "żywność" also as "zywnosc"
         f"{prefix}shape": shape(token.text),
     }
+    # false flags are left out: they carry no weight and slow training down
+    if token.text.istitle():
+        row[f"{prefix}title"] = True
+    if token.text.isupper():
+        row[f"{prefix}upper"] = True
+    if token.text.isdigit():
+        row[f"{prefix}digit"] = True
+    return row
 
 
 def token_features(
