@@ -1,5 +1,11 @@
 """Settings: config.yml plus VOICEBOT_* environment overrides, validated once at start-up.
 
+Which file: `--config FILE`, else $VOICEBOT_CONFIG, else `voicebot.yml` in the working
+directory, else its `config.yml` when that file is voicebot's own. A Rasa project's root has a
+config.yml of its own (recipe, language, pipeline, policies, assistant_id): a file whose
+top-level keys are Rasa's and none of voicebot's sections is a Rasa model configuration and is
+never read as settings, so every command runs from a Rasa project's root with no flags.
+
 Every setting lives in a section (``database.url``); the environment variable for it is
 ``VOICEBOT_<SECTION>_<KEY>`` in upper case (``VOICEBOT_DATABASE_URL``). Secrets are only
 read from the environment: a secret found in config.yml is an error, so it never lands
@@ -19,6 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 ENV_PREFIX = "VOICEBOT_"
 DEFAULT_CONFIG_FILE = "config.yml"
+OWN_CONFIG_FILE = "voicebot.yml"  # voicebot's settings where config.yml is Rasa's
+RASA_CONFIG_KEYS = frozenset({"recipe", "language", "pipeline", "policies", "assistant_id"})
 
 
 class ConfigError(Exception):
@@ -311,17 +319,54 @@ def _read_file(path: Path) -> dict[str, Any]:
     return data
 
 
+def is_rasa_config(path: Path) -> bool:
+    """A Rasa model configuration: Rasa's top-level keys and none of voicebot's sections."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    if not isinstance(data, dict):
+        return False
+    keys = set(data)
+    return bool(keys & RASA_CONFIG_KEYS) and not keys & set(Settings.model_fields)
+
+
+def settings_file(
+    config_file: str | Path | None = None, environ: dict[str, str] | None = None
+) -> Path | None:
+    """The settings file to read (None: defaults and environment only)."""
+    environ = dict(os.environ if environ is None else environ)
+    given = config_file or environ.get(f"{ENV_PREFIX}CONFIG")
+    if given:
+        path = Path(given)
+        if not path.exists():
+            if config_file is None:  # $VOICEBOT_CONFIG naming no file: defaults, as before
+                return None
+            raise ConfigError(f"config file {path} does not exist")
+        if is_rasa_config(path):
+            raise ConfigError(
+                f"{path} is a Rasa model configuration (pipeline, policies), not voicebot's"
+                f" settings: give voicebot's own file, e.g. {OWN_CONFIG_FILE}"
+            )
+        return path
+    for name in (OWN_CONFIG_FILE, DEFAULT_CONFIG_FILE):
+        path = Path(name)
+        if path.is_file() and not is_rasa_config(path):
+            return path
+    return None
+
+
 def load_settings(
     config_file: str | Path | None = None, environ: dict[str, str] | None = None
 ) -> Settings:
-    """Read config.yml (if any) and the environment; raise ConfigError naming the bad key."""
+    """Read the settings file (if any, see settings_file) and the environment; raise
+    ConfigError naming the bad key."""
     environ = dict(os.environ if environ is None else environ)
-    path = Path(config_file or environ.get(f"{ENV_PREFIX}CONFIG") or DEFAULT_CONFIG_FILE)
+    found = settings_file(config_file, environ)
+    path = found or Path(DEFAULT_CONFIG_FILE)
     data: dict[str, Any] = {}
-    if path.exists():
-        data = _read_file(path)
-    elif config_file is not None:
-        raise ConfigError(f"config file {path} does not exist")
+    if found is not None:
+        data = _read_file(found)
 
     for section, key in secret_keys():
         if key in data.get(section, {}) and data[section][key] is not None:

@@ -32,6 +32,7 @@ from voicebot.dialog.domain import (
 )
 from voicebot.dialog.events import Event
 from voicebot.dialog.nlu import NLUModel, load_nlu_files
+from voicebot.dialog.nlu.pipeline import NLUConfig, RasaConfig, read_rasa_config
 from voicebot.dialog.policies import PolicyEnsemble
 from voicebot.dialog.project import Project, discover
 from voicebot.dialog.stories import Story, load_stories
@@ -75,14 +76,20 @@ def _signature(files: list[Path]) -> tuple[tuple[str, int, int], ...]:
     return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(files))
 
 
-def train_nlu(files: list[Path], language: str, threshold: float, entities: list[str]) -> NLUModel:
+def train_nlu(
+    files: list[Path],
+    language: str,
+    threshold: float | None,
+    entities: list[str],
+    config: NLUConfig | None = None,
+) -> NLUModel:
     """Train (or reuse) the NLU model of one language: one training per process per data."""
-    key = (_signature(files), language, threshold, tuple(entities))
+    key = (_signature(files), language, threshold, tuple(entities), config)
     with _nlu_lock:
         model = _nlu_cache.get(key)
         if model is None:
             started = time.perf_counter()
-            model = NLUModel(load_nlu_files(files), language, threshold, entities)
+            model = NLUModel(load_nlu_files(files), language, threshold, entities, config)
             log.info(
                 "trained NLU for %s in %.2f s (%d intents)",
                 language,
@@ -112,15 +119,12 @@ class Agent:
         self.default_language = default_language
         self.max_predictions = max_predictions
         self.runner = ActionRunner(domain, custom)
+        self.rasa_config: RasaConfig = read_rasa_config(project.config)
         self.policies = PolicyEnsemble(
             domain,
             stories,
-            max_history=int(project.policy_option("MemoizationPolicy", "max_history", 5) or 5),
-            fallback_action=str(
-                project.policy_option(
-                    "RulePolicy", "core_fallback_action_name", "action_default_fallback"
-                )
-            ),
+            max_history=self.rasa_config.policies.max_history,
+            fallback_action=self.rasa_config.policies.fallback_action,
         )
 
     @classmethod
@@ -153,17 +157,17 @@ class Agent:
         project = discover(Path(project_dir))
         domain = load_domain(project.domain_path)
         stories = load_stories(project.data_files)
-        threshold = fallback_threshold
-        if threshold is None:
-            threshold = float(
-                project.pipeline_option(
-                    "FallbackClassifier", "threshold", DEFAULT_FALLBACK_THRESHOLD
-                )
-            )
+        # The project's config.yml decides the NLU pipeline and its fallback threshold;
+        # `fallback_threshold` (the dialog.fallback_threshold setting) serves projects without
+        # a config.yml.
+        config = read_rasa_config(project.config).nlu
+        threshold = None if project.config else fallback_threshold
+        if threshold is None and not project.config:
+            threshold = DEFAULT_FALLBACK_THRESHOLD
         if not project.nlu_files:
             raise DialogError(f"{project.root}: no NLU data (nlu_data/<lang>.yml or data/*.yml)")
         nlu = {
-            lang: train_nlu(files, lang, threshold, domain.entities)
+            lang: train_nlu(files, lang, threshold, domain.entities, config)
             for lang, files in project.nlu_files.items()
         }
         url = action_endpoint or project.action_endpoint_url

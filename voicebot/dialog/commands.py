@@ -12,7 +12,13 @@ from voicebot.cli_context import AppContext, UserError, pass_app
 
 
 def _project_dir(app: AppContext, given: str | None) -> Path:
-    return Path(given) if given else Path(app.settings.dialog.project_dir)
+    """The directory given; else the working directory when it is a Rasa project's root
+    (it has domain.yml or domain/); else the dialog.project_dir setting."""
+    if given:
+        return Path(given)
+    if any(Path(name).exists() for name in ("domain.yml", "domain.yaml", "domain")):
+        return Path(".")
+    return Path(app.settings.dialog.project_dir)
 
 
 def _load_agent(app: AppContext, project: Path):
@@ -42,7 +48,7 @@ def chat_command(
     from voicebot.dialog import DialogError
 
     agent = _load_agent(app, _project_dir(app, project))
-    language = language or app.settings.dialog.default_language
+    language = language or agent.default_language
     starting: dict[str, str] = {}
     for item in slots:
         name, sep, value = item.partition("=")
@@ -89,22 +95,40 @@ def dialog_group() -> None:
 @click.argument("project_dir", required=False)
 @click.option("--lang", "language", default=None, help="Language of the test stories.")
 @click.option("-v", "--verbose", is_flag=True, help="Print the transcript of failed stories.")
+@click.option(
+    "--out",
+    default="results",
+    show_default=True,
+    help="Where failed_test_stories.yml and intent_report.json are written (as rasa test).",
+)
 @pass_app
 def test_command(
-    app: AppContext, project_dir: str | None, language: str | None, verbose: bool
+    app: AppContext, project_dir: str | None, language: str | None, verbose: bool, out: str
 ) -> None:
     """Run the project's test stories; exit code 1 if any fails."""
+    import json
+
     from voicebot.dialog.stories import load_stories
-    from voicebot.dialog.testing import run_story
+    from voicebot.dialog.testing import (
+        failed_stories_yaml,
+        intent_report,
+        run_story,
+        story_intents,
+    )
 
     agent = _load_agent(app, _project_dir(app, project_dir))
     stories = load_stories(agent.project.test_files, test=True)
     if not stories:
         raise UserError(f"no test stories under {agent.project.root}")
     failed = 0
+    results = []
+
+    def language_of(story) -> str:  # type: ignore[no-untyped-def]
+        return language or _story_language(story.location, agent.languages, agent.default_language)
+
     for index, story in enumerate(stories):
-        lang = language or _story_language(story.location, agent.languages, agent.default_language)
-        result = run_story(agent, story, lang, index)
+        result = run_story(agent, story, language_of(story), index)
+        results.append(result)
         if result.passed:
             click.echo(f"PASS  {story.name}")
             continue
@@ -113,6 +137,18 @@ def test_command(
         click.echo(f"      {result.divergence}")
         if verbose:
             click.echo("\n".join(result.transcript))
+    out_dir = Path(out)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        failed_path = out_dir / "failed_test_stories.yml"
+        failed_path.write_text(failed_stories_yaml(results), encoding="utf-8")
+        report = intent_report(story_intents(agent, stories, language_of))
+        report_path = out_dir / "intent_report.json"
+        report_path.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write the test results to {out_dir}: {exc}") from exc
+    click.echo(f"intent accuracy of the test messages {report['accuracy']:.3f}")
+    click.echo(f"wrote {failed_path} and {report_path}")
     click.echo(f"{len(stories) - failed} passed, {failed} failed")
     if failed:
         sys.exit(1)
@@ -152,6 +188,13 @@ def validate_command(app: AppContext, project_dir: str | None) -> None:
 @click.option("--test-fraction", default=0.2, show_default=True, type=float)
 @click.option("--seed", default=42, show_default=True, type=int)
 @click.option("--show-errors", is_flag=True, help="List misclassified test examples.")
+@click.option(
+    "--heldout",
+    "heldout_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="NLU test file of held-out phrasings (default: the `nlu:` files under tests/).",
+)
 @pass_app
 def evaluate_command(
     app: AppContext,
@@ -160,26 +203,39 @@ def evaluate_command(
     test_fraction: float,
     seed: int,
     show_errors: bool,
+    heldout_files: tuple[str, ...],
 ) -> None:
-    """NLU evaluation on a held-out split: intent accuracy and entity F1 per language."""
+    """NLU evaluation on a held-out split and on held-out test files: intent accuracy and
+    entity precision/recall/F1 per entity, rule-only extractor beside the learned one."""
     from voicebot.dialog.domain import load_domain
-    from voicebot.dialog.evaluate import evaluate
+    from voicebot.dialog.evaluate import evaluate, evaluate_heldout
     from voicebot.dialog.nlu import load_nlu_files
-    from voicebot.dialog.project import discover
+    from voicebot.dialog.nlu.pipeline import read_rasa_config
+    from voicebot.dialog.project import discover, file_language
 
     project = discover(_project_dir(app, project_dir))
     entities = load_domain(project.domain_path).entities
+    nlu_config = read_rasa_config(project.config).nlu
+    heldout = dict(project.nlu_test_files)
+    if heldout_files:
+        heldout = {}
+        for name in heldout_files:
+            lang = file_language(Path(name), list(project.nlu_files))
+            lang = lang or (languages[0] if languages else project.language)
+            heldout.setdefault(lang, []).append(Path(name))
     wanted = list(languages) or list(project.nlu_files)
     for language in wanted:
         if language not in project.nlu_files:
             raise UserError(f"no NLU data for '{language}' (have: {', '.join(project.nlu_files)})")
         started = time.perf_counter()
+        data = load_nlu_files(project.nlu_files[language])
         result = evaluate(
-            load_nlu_files(project.nlu_files[language]),
+            data,
             language,
             test_fraction=test_fraction,
             seed=seed,
             entities=entities,
+            config=nlu_config,
         )
         click.echo(
             f"{language}: intent accuracy {result.intent_accuracy:.3f} "
@@ -190,3 +246,32 @@ def evaluate_command(
         if show_errors:
             for text, expected, got in result.errors:
                 click.echo(f"    {text!r}: expected {expected}, got {got}")
+        if result.comparison is not None:
+            _print_comparison(result.comparison)
+        if heldout.get(language):
+            comparison = evaluate_heldout(
+                data,
+                load_nlu_files(heldout[language]),
+                language,
+                entities=entities,
+                config=nlu_config,
+                source=", ".join(str(p) for p in heldout[language]),
+            )
+            _print_comparison(comparison)
+
+
+def _print_comparison(comparison) -> None:  # type: ignore[no-untyped-def]
+    """Per-entity precision/recall/F1: rule-only extractor (before) and with the CRF (after)."""
+    click.echo(
+        f"  entities on {comparison.source} ({comparison.examples} examples, intent accuracy "
+        f"{comparison.intent_accuracy:.3f}); span matches, rule-only -> rules + CRF:"
+    )
+    click.echo(f"    {'entity':<18} {'precision':>15} {'recall':>15} {'F1':>15} {'support':>8}")
+    for name, before in comparison.rule_only.items():
+        after = comparison.learned[name]
+        click.echo(
+            f"    {name:<18} "
+            f"{before.precision:6.3f} -> {after.precision:5.3f} "
+            f"{before.recall:6.3f} -> {after.recall:5.3f} "
+            f"{before.f1:6.3f} -> {after.f1:5.3f} {after.support:8d}"
+        )

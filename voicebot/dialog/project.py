@@ -34,6 +34,8 @@ class Project:
     data_files: list[Path] = field(default_factory=list)
     nlu_files: dict[str, list[Path]] = field(default_factory=dict)
     test_files: list[Path] = field(default_factory=list)
+    # held-out NLU test files (`nlu:` sections under tests/) by language, for evaluation
+    nlu_test_files: dict[str, list[Path]] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
     action_endpoint_url: str | None = None
     actions_module: str | None = None
@@ -98,6 +100,16 @@ def _data_files(base: Path, domain_files: set[Path]) -> list[Path]:
     return found
 
 
+def file_language(path: Path, languages: list[str]) -> str | None:
+    """A file or directory named after a language (tests/pl/..., test_en.yml, nlu_pl.yml)."""
+    for part in reversed(path.parts):
+        stem = Path(part).stem
+        for token in [stem, *stem.replace("-", "_").split("_")]:
+            if token in languages:
+                return token
+    return None
+
+
 def discover(root: Path) -> Project:
     root = root.resolve()
     if not root.is_dir():
@@ -133,9 +145,13 @@ def discover(root: Path) -> Project:
         if pytest_dir
         else _yaml_files(tests_dir)
     )
+    nlu_tests: list[Path] = []
     for path in candidates:
-        if path not in project.test_files and "stories" in _top_keys(path):
+        keys = _top_keys(path)
+        if path not in project.test_files and "stories" in keys:
             project.test_files.append(path)
+        if "nlu" in keys:
+            nlu_tests.append(path)
 
     nlu_dir = _first(base / "nlu_data", base / "nlu", base.parent / "nlu_data")
     if nlu_dir is not None and nlu_dir.is_dir():
@@ -147,6 +163,9 @@ def discover(root: Path) -> Project:
                 project.nlu_files.setdefault(entry.name, []).extend(_yaml_files(entry))
     if rasa_language_nlu:
         project.nlu_files.setdefault(project.language, []).extend(rasa_language_nlu)
+    for path in nlu_tests:
+        language = file_language(path, list(project.nlu_files)) or project.language
+        project.nlu_test_files.setdefault(language, []).append(path)
 
     endpoints_path = base / "endpoints.yml"
     if endpoints_path.exists():

@@ -22,6 +22,7 @@ class UserStep:
     entities: list[dict[str, Any]] = field(default_factory=list)
     text: str | None = None  # test stories: what the user types
     location: str = ""
+    annotated: str | None = None  # the text as written, with its [entity](annotations)
 
 
 @dataclass
@@ -54,6 +55,8 @@ class Story:
     conversation_start: bool = False
     wait_for_user_input: bool = True
     location: str = ""
+    start_checkpoints: list[str] = field(default_factory=list)
+    end_checkpoints: list[str] = field(default_factory=list)
 
 
 def _entities(raw: Any, location: str) -> list[dict[str, Any]]:
@@ -90,9 +93,10 @@ def _step(raw: Any, location: str, test: bool) -> list[Step | list[UserStep]]:
         raise StoryError(f"{location}: a step must be a mapping")
     if "user" in raw or "intent" in raw:
         text = raw.get("user")
+        written = str(text).strip() if text is not None else None
         entities = _entities(raw.get("entities"), location)
-        if text is not None:
-            text, annotated = parse_annotated(str(text).strip(), location)
+        if written is not None:
+            text, annotated = parse_annotated(written, location)
             entities = entities or [
                 {k: v for k, v in e.items() if k in ("entity", "value", "role", "group")}
                 for e in annotated
@@ -100,7 +104,7 @@ def _step(raw: Any, location: str, test: bool) -> list[Step | list[UserStep]]:
         intent = raw.get("intent")
         if intent is None and not test:
             raise StoryError(f"{location}: a user step needs 'intent'")
-        return [UserStep(str(intent) if intent else "", entities, text, location)]
+        return [UserStep(str(intent) if intent else "", entities, text, location, written)]
     if "action" in raw:
         return [ActionStep(str(raw["action"]), location)]
     if "bot" in raw:
@@ -116,8 +120,64 @@ def _step(raw: Any, location: str, test: bool) -> list[Step | list[UserStep]]:
             raise StoryError(f"{location}: 'or' supports only intent steps")
         return [options]
     if "checkpoint" in raw:
-        return []
+        return [_Checkpoint(str(raw["checkpoint"]))]  # type: ignore[list-item]
     raise StoryError(f"{location}: unknown step {dict(raw)!r}")
+
+
+@dataclass
+class _Checkpoint:
+    name: str
+
+
+_MAX_JOINED = 2000  # stories made by joining checkpoints, at most (a guard against cycles)
+
+
+def _split_checkpoints(steps: list[Any]) -> tuple[list[str], list[Any], list[str]]:
+    """Leading checkpoints (where a block continues), the steps, trailing checkpoints (where
+    it goes on); a checkpoint in the middle of the steps is both."""
+    start: list[str] = []
+    while steps and isinstance(steps[0], _Checkpoint):
+        start.append(steps.pop(0).name)
+    end: list[str] = []
+    while steps and isinstance(steps[-1], _Checkpoint):
+        end.insert(0, steps.pop().name)
+    return start, [s for s in steps if not isinstance(s, _Checkpoint)], end
+
+
+def join_checkpoints(blocks: list[Story]) -> list[Story]:
+    """Rasa's story graph: a block that ends in checkpoint X goes on with every block that
+    starts with X; whole stories are the paths from a block without a start checkpoint to a
+    block whose checkpoints no block continues."""
+    continuing: dict[str, list[Story]] = {}
+    for block in blocks:
+        for name in block.start_checkpoints:
+            continuing.setdefault(name, []).append(block)
+    joined: list[Story] = []
+
+    def walk(story: Story, depth: int) -> None:
+        nexts = [b for name in story.end_checkpoints for b in continuing.get(name, [])]
+        if not nexts or depth > 20 or len(joined) >= _MAX_JOINED:
+            joined.append(story)
+            return
+        for block in nexts:
+            walk(
+                Story(
+                    name=f"{story.name} > {block.name}",
+                    kind=story.kind,
+                    steps=[*story.steps, *block.steps],
+                    conditions=story.conditions,
+                    conversation_start=story.conversation_start,
+                    wait_for_user_input=block.wait_for_user_input,
+                    location=story.location,
+                    end_checkpoints=block.end_checkpoints,
+                ),
+                depth + 1,
+            )
+
+    for block in blocks:
+        if not block.start_checkpoints:
+            walk(block, 0)
+    return joined
 
 
 def _expand(steps: list[Step | list[UserStep]]) -> list[list[Step]]:
@@ -136,9 +196,10 @@ def _read_block(item: LineDict, kind: str, test: bool) -> list[Story]:
     raw_steps = item.get("steps")
     if not isinstance(raw_steps, list):
         raise StoryError(f"{where(item)}: {kind} '{name}' needs a list of 'steps'")
-    steps: list[Step | list[UserStep]] = []
+    steps: list[Any] = []
     for index, raw in enumerate(raw_steps):
         steps += _step(raw, where(raw_steps, index), test)
+    start, steps, end = _split_checkpoints(steps)
     conditions: list[SlotStep | LoopStep] = []
     raw_conditions = item.get("condition") or []
     for index, raw in enumerate(raw_conditions):
@@ -155,6 +216,8 @@ def _read_block(item: LineDict, kind: str, test: bool) -> list[Story]:
             conversation_start=bool(item.get("conversation_start", False)),
             wait_for_user_input=bool(item.get("wait_for_user_input", True)),
             location=where(item),
+            start_checkpoints=start,
+            end_checkpoints=end,
         )
         for variant in _expand(steps)
     ]
@@ -175,4 +238,4 @@ def load_stories(files: list[Path], *, test: bool = False) -> list[Story]:
                 if not isinstance(block, dict) or kind not in block:
                     raise StoryError(f"{where(blocks)}: each entry of '{key}' needs '{kind}'")
                 found += _read_block(block, kind, test)
-    return found
+    return join_checkpoints(found)

@@ -4,14 +4,9 @@ and against a real rasa-sdk action server over HTTP."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 from click.testing import CliRunner
 
 from voicebot.cli import cli
@@ -19,7 +14,7 @@ from voicebot.dialog import Agent
 from voicebot.dialog.stories import load_stories
 from voicebot.dialog.testing import run_stories
 
-from .conftest import PIZZA_BOT
+from .conftest import PIZZA_BOT, rasa_action_server
 
 
 def _results(agent: Agent):
@@ -33,9 +28,9 @@ def test_fixture_passes_its_test_stories_in_process(pizza_agent: Agent) -> None:
     assert failures == []
 
 
-def test_dialog_test_command_reports_pass_and_fail(pizza_copy: Path) -> None:
+def test_dialog_test_command_reports_pass_and_fail(pizza_copy: Path, tmp_path: Path) -> None:
     runner = CliRunner()
-    ok = runner.invoke(cli, ["dialog", "test", str(PIZZA_BOT)])
+    ok = runner.invoke(cli, ["dialog", "test", str(PIZZA_BOT), "--out", str(tmp_path / "ok")])
     assert ok.exit_code == 0, ok.output
     assert ok.output.count("PASS") == 5 and "5 passed, 0 failed" in ok.output
 
@@ -45,7 +40,7 @@ def test_dialog_test_command_reports_pass_and_fail(pizza_copy: Path) -> None:
     story_file.write_text(text)
     (pizza_copy / "endpoints.yml").write_text("action_endpoint:\n  actions_module: actions\n")
     os.symlink(PIZZA_BOT / "actions", pizza_copy / "actions")
-    bad = runner.invoke(cli, ["dialog", "test", str(pizza_copy)])
+    bad = runner.invoke(cli, ["dialog", "test", str(pizza_copy), "--out", str(tmp_path / "bad")])
     assert bad.exit_code == 1
     line = next(n for n, row in enumerate(text.splitlines(), 1) if "utter_greet" in row and n > 60)
     assert (
@@ -53,45 +48,17 @@ def test_dialog_test_command_reports_pass_and_fail(pizza_copy: Path) -> None:
         "'utter_ask_continue'" in bad.output
     )
     assert "3 passed, 2 failed" in bad.output
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    # as rasa test: the failed stories written back, the wrong action marked on its step
+    failed = (tmp_path / "bad" / "failed_test_stories.yml").read_text()
+    assert failed.count("- story:") == 2
+    assert "  - action: utter_greet  # predicted: utter_ask_continue" in failed
 
 
 @pytest.fixture
 def action_server():
     """The real rasa-sdk action server serving the fixture's actions package."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
-        cwd=PIZZA_BOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"action server exited: {process.stderr.read().decode()[-2000:]}")
-            try:
-                if requests.get(f"{url}/health", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.3)
-        else:
-            pytest.fail("action server did not start")
-        yield f"{url}/webhook"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    with rasa_action_server(PIZZA_BOT) as url:
+        yield url
 
 
 def test_fixture_passes_its_test_stories_over_http(action_server: str) -> None:

@@ -29,8 +29,9 @@ COVERED = [
 ]
 
 
-def test_every_onboarding_story_passes() -> None:
-    result = CliRunner().invoke(cli, ["dialog", "test", str(ROOT / "dialogs")])
+def test_every_onboarding_story_passes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = ["--out", str(tmp_path)]
+    result = CliRunner().invoke(cli, ["dialog", "test", str(ROOT / "dialogs"), *out])
     output = result.output
     assert result.exit_code == 0, output
     passed = re.findall(r"^PASS  (.+)$", output, re.MULTILINE)

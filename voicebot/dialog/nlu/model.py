@@ -1,5 +1,6 @@
-"""Intent classification (TF-IDF word and character n-grams + logistic regression) and
-entity extraction (annotated values, lookup tables, regexes, synonyms) for one language."""
+"""Intent classification (TF-IDF word and character n-grams and token shapes + a linear SVM)
+and entity extraction (annotated values, lookup tables, regexes, synonyms, and a CRF that
+learns from the words around the values) for one language."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from voicebot.dialog.nlu.crf import CRFEntityExtractor
 from voicebot.dialog.nlu.data import NLUData
+from voicebot.dialog.nlu.features import shape_words
+from voicebot.dialog.nlu.pipeline import NLUConfig
 
 FALLBACK_INTENT = "nlu_fallback"
 _SOFTMAX_SCALE = 3.0
@@ -99,8 +103,20 @@ def _similar(a: str, b: str) -> bool:
 
 
 class EntityExtractor:
-    def __init__(self, data: NLUData, entities: list[str] | None = None) -> None:
-        self.synonyms = {normalise_text(k): v for k, v in data.synonyms.items()}
+    """The rule-based extractor: annotated values, lookup entries and synonyms as phrases
+    (also without diacritics and with an inflected ending), and regexes."""
+
+    def __init__(
+        self,
+        data: NLUData,
+        entities: list[str] | None = None,
+        *,
+        use_regexes: bool = True,
+        use_synonyms: bool = True,
+    ) -> None:
+        self.synonyms = (
+            {normalise_text(k): v for k, v in data.synonyms.items()} if use_synonyms else {}
+        )
         known = set(entities or []) | {e["entity"] for x in data.examples for e in x.entities}
         known |= set(data.lookups)
         self.regexes = [
@@ -108,6 +124,7 @@ class EntityExtractor:
             for name, patterns in data.regexes.items()
             if name in known
             for pattern in patterns
+            if use_regexes
         ]
         phrases: dict[tuple[Any, ...], _Phrase] = {}
         for example in data.examples:
@@ -204,6 +221,21 @@ class EntityExtractor:
                 chosen.append(entity)
         return sorted(chosen, key=lambda e: e["start"])
 
+    def map_synonym(self, entity: dict[str, Any]) -> dict[str, Any]:
+        """A learned entity's value through the synonyms (also without diacritics)."""
+        surface = normalise_text(str(entity["value"]))
+        value = self.synonyms.get(surface)
+        if value is None:
+            value = self._folded_synonyms().get(_fold(surface))
+        if value is not None:
+            entity = {**entity, "value": value, "processors": ["EntitySynonymMapper"]}
+        return entity
+
+    def _folded_synonyms(self) -> dict[str, Any]:
+        if not hasattr(self, "_folded"):
+            self._folded = {_fold(k): v for k, v in self.synonyms.items()}
+        return self._folded
+
     def _entity(
         self,
         text: str,
@@ -236,38 +268,57 @@ class EntityExtractor:
         return entity
 
 
-def _with_entity_marks(text: str, entities: list[dict[str, Any]]) -> str:
-    """The text plus one word per entity type found, so that an unseen value of a known
-    entity (a lookup entry, a regex match) still points to the right intent."""
-    marks = " ".join(sorted({f"entity_{e['entity']}" for e in entities}))
-    return f"{normalise_text(text)} {marks}".strip()
+def combine(rules: list[dict[str, Any]], learned: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rule matches (exact values, lookups, regexes) win where they overlap a learned entity;
+    the CRF adds what the rules do not know."""
+    chosen = list(rules)
+    for entity in learned:
+        if all(entity["end"] <= c["start"] or entity["start"] >= c["end"] for c in chosen):
+            chosen.append(entity)
+    return sorted(chosen, key=lambda e: e["start"])
+
+
+def _with_entity_marks(text: str, entities: list[dict[str, Any]], shapes: bool = True) -> str:
+    """The text plus one word per entity type found and per number-like token's shape, so
+    that an unseen value of a known entity (a lookup entry, a regex match, a number the
+    data never had) still points to the right intent."""
+    marks = sorted({f"entity_{e['entity']}" for e in entities})
+    if shapes:
+        marks += shape_words(text)
+    return f"{normalise_text(text)} {' '.join(marks)}".strip()
 
 
 class IntentClassifier:
-    def __init__(self, data: NLUData) -> None:
-        texts = [_with_entity_marks(e.text, e.entities) for e in data.examples]
+    def __init__(self, data: NLUData, config: NLUConfig | None = None) -> None:
+        self.config = config or NLUConfig()
+        shapes = self.config.shape_features
+        texts = [_with_entity_marks(e.text, e.entities, shapes) for e in data.examples]
         labels = [e.intent for e in data.examples]
         self.labels = sorted(set(labels))
         self.pipeline: Pipeline | None = None
         if len(self.labels) < 2:
             return
-        features = FeatureUnion(
-            [
-                (
-                    "words",
-                    TfidfVectorizer(
-                        analyzer="word",
-                        ngram_range=(1, 2),
-                        sublinear_tf=True,
-                        token_pattern=r"(?u)\b\w+\b",
-                    ),
+        parts: list[tuple[str, TfidfVectorizer]] = [
+            (
+                "words",
+                TfidfVectorizer(
+                    analyzer="word",
+                    ngram_range=self.config.word_ngrams,
+                    sublinear_tf=True,
+                    token_pattern=r"(?u)\b\w+\b",
                 ),
+            )
+        ]
+        if self.config.char_ngrams:
+            parts.append(
                 (
                     "chars",
-                    TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-                ),
-            ]
-        )
+                    TfidfVectorizer(
+                        analyzer="char_wb", ngram_range=self.config.char_ngrams, sublinear_tf=True
+                    ),
+                )
+            )
+        features = FeatureUnion(parts)
         self.pipeline = Pipeline(
             [
                 ("features", features),
@@ -281,7 +332,8 @@ class IntentClassifier:
     def rank(self, text: str, entities: list[dict[str, Any]]) -> list[tuple[str, float]]:
         if self.pipeline is None:
             return [(self.labels[0], 1.0)] if self.labels else []
-        scores = self.pipeline.decision_function([_with_entity_marks(text, entities)])[0]
+        marked = _with_entity_marks(text, entities, self.config.shape_features)
+        scores = self.pipeline.decision_function([marked])[0]
         if len(self.labels) == 2:  # a binary SVM gives one margin for the second class
             scores = np.array([-scores, scores]).ravel()
         # A softmax over the SVM margins: a known phrase scores ~0.9+, unseen text spreads out
@@ -295,20 +347,32 @@ class IntentClassifier:
 
 
 class NLUModel:
-    """One language's NLU: `parse(text)` returns Rasa parse data."""
+    """One language's NLU: `parse(text)` returns Rasa parse data. `config` comes from the
+    project's Rasa config.yml (see pipeline.py); `fallback_threshold`, when given, overrides
+    its FallbackClassifier threshold."""
 
     def __init__(
         self,
         data: NLUData,
         language: str,
-        fallback_threshold: float = 0.45,
+        fallback_threshold: float | None = None,
         entities: list[str] | None = None,
+        config: NLUConfig | None = None,
     ) -> None:
+        if config is None:
+            config = NLUConfig(fallback_threshold=0.45, ambiguity_threshold=0.0)
+        self.config = config
         self.language = language
-        self.fallback_threshold = fallback_threshold
+        self.fallback_threshold = (
+            config.fallback_threshold if fallback_threshold is None else fallback_threshold
+        )
+        self.ambiguity_threshold = config.ambiguity_threshold
         self.intents = data.intents
-        self.classifier = IntentClassifier(data)
-        self.extractor = EntityExtractor(data, entities)
+        self.extractor = EntityExtractor(
+            data, entities, use_regexes=config.regex_entities, use_synonyms=config.synonyms
+        )
+        self.crf = CRFEntityExtractor(data, config.crf) if config.crf else None
+        self.classifier = IntentClassifier(data, config)
 
     def parse(
         self,
@@ -337,14 +401,29 @@ class NLUModel:
                     meta["parsed_alternative"] = index
                     break
         ranking = result["intent_ranking"]
-        if ranking and ranking[0]["confidence"] < self.fallback_threshold:
+        if ranking and self._falls_back(ranking):
             result["intent"] = {"name": FALLBACK_INTENT, "confidence": self.fallback_threshold}
             result["intent_ranking"] = [dict(result["intent"]), *ranking]
         result["metadata"] = meta
         return result
 
+    def _falls_back(self, ranking: list[dict[str, Any]]) -> bool:
+        """Rasa's FallbackClassifier: too unsure, or two intents too close to tell apart."""
+        if ranking[0]["confidence"] < self.fallback_threshold:
+            return True
+        second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
+        return ranking[0]["confidence"] - second < self.ambiguity_threshold
+
+    def entities(self, text: str) -> list[dict[str, Any]]:
+        """The rule extractor's entities, plus the CRF's where the rules found nothing."""
+        found = self.extractor.extract(text)
+        if self.crf is not None:
+            learned = [self.extractor.map_synonym(e) for e in self.crf.extract(text)]
+            found = combine(found, learned)
+        return found
+
     def _parse_text(self, text: str) -> dict[str, Any]:
-        entities = self.extractor.extract(text)
+        entities = self.entities(text)
         ranking = self.classifier.rank(text, entities)[:10]
         top_name, top_confidence = ranking[0] if ranking else (FALLBACK_INTENT, 0.0)
         return {
