@@ -21,6 +21,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.web.session_cookie_secure,
+        MAX_CONTENT_LENGTH=settings.server.max_request_bytes,  # larger bodies: 413
     )
     _register_blueprints(app)
 

@@ -64,6 +64,7 @@ class ServerSettings(Section):
     port: int = Field(default=8080, ge=1, le=65535)
     public_base_url: str = "http://127.0.0.1:8080"
     ws_max_message_bytes: int = Field(default=65536, ge=1024)  # larger stream messages: refused
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)  # larger HTTP bodies: 413
 
     @field_validator("public_base_url")
     @classmethod

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,6 +31,12 @@ def ndjson_lines(db: Database, query: ConfigQuery) -> Iterator[str]:
             yield json.dumps(document, ensure_ascii=False, default=str) + "\n"
 
 
+# OWASP CSV injection: a cell starting with one of these runs as a formula (tab and carriage
+# return too), and so does the part after a "," or ";" when a spreadsheet splits the line at
+# its own list separator. Each such start gets a leading apostrophe, which shows as text.
+_FORMULA_START = re.compile(r"(^|[,;][ \t\r\n]*)(?=[=+\-@\t\r])")
+
+
 def csv_cell(value: Any) -> str:
     if value is None:
         return ""
@@ -37,9 +44,7 @@ def csv_cell(value: Any) -> str:
         value = "; ".join(str(v) for v in value)
     elif isinstance(value, dict):
         value = json.dumps(value, ensure_ascii=False)
-    text = str(value)
-    # A leading =, +, - or @ would run as a formula in a spreadsheet: quote it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return _FORMULA_START.sub(r"\1'", str(value))
 
 
 def csv_lines(db: Database, query: ConfigQuery) -> Iterator[str]:

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from voicebot import __version__
+from voicebot.crm.merchants import PREFILL_FIELDS, PREFILL_TEXT_LIMIT, TEXT_LIMITS
 from voicebot.crm.models import CallOutcome, CallStatus, ConfigStatus, MerchantStatus, Speaker
 from voicebot.crm.tokens import SCOPES
+from voicebot.integers import MAX_ID
 
 NULLABLE_STRING = {"type": ["string", "null"]}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
@@ -32,11 +34,31 @@ AUTH_ERRORS = {
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
     },
 }
+# The document states exactly what the API accepts, so a schema-valid request is never
+# refused: ids are PostgreSQL INTEGERs, texts fit their columns, no NUL bytes anywhere.
+NO_NUL = "^[^\\u0000]*$"
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+EXTERNAL_ID = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": TEXT_LIMITS["external_id"],
+    "pattern": "^[^/\\u0000]+$",
+}
 LIMIT = {
     "name": "limit",
     "in": "query",
     "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100},
 }
+
+
+def _text(limit: int, **extra: Any) -> dict[str, Any]:
+    return {"type": "string", "maxLength": limit, "pattern": NO_NUL, **extra}
+
+
+def _path_id(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": ID}
+
+
 CONFIG_FILTERS = [
     {
         "name": "status",
@@ -106,20 +128,26 @@ def _schemas() -> dict[str, Any]:
             "type": "object",
             "required": ["phone"],
             "properties": {
-                "external_id": {"type": "string", "description": "must equal the one in the URL"},
-                "phone": {"type": "string", "description": "any format; E.164 preferred"},
-                "company_name": {"type": "string"},
-                "contact_name": {"type": "string"},
-                "email": {"type": "string"},
-                "country": {"type": "string", "description": "ISO 3166-1 alpha-2"},
+                "external_id": {**EXTERNAL_ID, "description": "must equal the one in the URL"},
+                "phone": _text(TEXT_LIMITS["phone"], description="any format; E.164 preferred"),
+                "company_name": _text(TEXT_LIMITS["company_name"]),
+                "contact_name": _text(TEXT_LIMITS["contact_name"]),
+                "email": _text(TEXT_LIMITS["email"]),
+                "country": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z]{2}$",
+                    "description": "ISO 3166-1 alpha-2",
+                },
                 "language": {"type": "string", "enum": ["pl", "en", "cs", "ru"]},
-                "timezone": {"type": "string"},
-                "consent_source": {"type": "string"},
+                "timezone": _text(TEXT_LIMITS["timezone"], description="IANA time zone"),
+                "consent_source": _text(TEXT_LIMITS["consent_source"]),
                 "consent_at": {"type": "string", "format": "date-time"},
-                "consent_text": {"type": "string"},
-                "store_name": {"type": "string"},
-                "tax_id": {"type": "string"},
-                "domain": {"type": "string"},
+                "consent_text": _text(TEXT_LIMITS["consent_text"]),
+                **{
+                    name: _text(PREFILL_TEXT_LIMIT)
+                    for name in ("store_name", "tax_id", "domain")
+                    if name in PREFILL_FIELDS
+                },
             },
         },
         "Merchant": {
@@ -228,10 +256,12 @@ def _schemas() -> dict[str, Any]:
 
 def openapi_document(server_url: str) -> dict[str, Any]:
     def op(summary: str, scope: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        # A NUL byte in any parameter is a 400 on every operation.
+        bad = {"400": _error("Bad parameter (a NUL byte, a number out of range)")}
         return {
             "summary": summary,
             "security": [{"bearer": [scope]}],
-            "responses": {**responses, **AUTH_ERRORS},
+            "responses": {**bad, **responses, **AUTH_ERRORS},
             **extra,
         }
 
@@ -264,8 +294,12 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                         {
                             "name": "cursor",
                             "in": "query",
-                            "description": "opaque; from next_cursor",
-                            "schema": {"type": "string"},
+                            "description": "opaque; from next_cursor (others are refused)",
+                            "schema": {
+                                "type": "string",
+                                "pattern": "^[A-Za-z0-9_-]+$",
+                                "maxLength": 256,
+                            },
                         },
                     ],
                 )
@@ -278,14 +312,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                         "200": _json("#/components/schemas/StoreConfig"),
                         "404": _error("No such configuration"),
                     },
-                    parameters=[
-                        {
-                            "name": "config_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer"},
-                        }
-                    ],
+                    parameters=[_path_id("config_id")],
                 )
             },
             "/store-configs/export": {
@@ -331,7 +358,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                             "name": "external_id",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "string"},
+                            "schema": EXTERNAL_ID,
                         }
                     ],
                     requestBody={
@@ -358,7 +385,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                             "name": "external_id",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "string"},
+                            "schema": EXTERNAL_ID,
                         }
                     ],
                 )
@@ -372,13 +399,17 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                         "400": _error("Bad parameter or cursor"),
                     },
                     parameters=[
-                        {"name": "external_id", "in": "query", "schema": {"type": "string"}},
+                        {
+                            "name": "external_id",
+                            "in": "query",
+                            "schema": _text(TEXT_LIMITS["external_id"]),
+                        },
                         LIMIT,
                         {
                             "name": "cursor",
                             "in": "query",
-                            # 18 digits always fit the 64-bit ids the API accepts.
-                            "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"},
+                            "description": "the last id seen; from next_cursor",
+                            "schema": {"type": "string", "pattern": "^[0-9]{1,32}$"},
                         },
                     ],
                 )
@@ -391,14 +422,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                         "200": _json("#/components/schemas/CallWithTranscript"),
                         "404": _error("No such call"),
                     },
-                    parameters=[
-                        {
-                            "name": "call_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer"},
-                        }
-                    ],
+                    parameters=[_path_id("call_id")],
                 )
             },
         },

@@ -27,6 +27,7 @@ from voicebot.crm.exports import (
     list_configs,
 )
 from voicebot.crm.merchants import (
+    InvalidField,
     InvalidMerchant,
     get_by_external_id,
     merchant_document,
@@ -36,10 +37,13 @@ from voicebot.crm.merchants import (
 from voicebot.crm.models import ConfigStatus
 from voicebot.crm.privacy import ErasureError, erase_merchant
 from voicebot.crm.tokens import find_token
+from voicebot.integers import MAX_ID, IntegerError, parse_int, register_id_converter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_LIMIT = 500
-MAX_ID = 2**63 - 1  # the largest id any supported database can hold
+# Call cursors are ids: any run of up to this many digits is accepted (one past every id
+# is simply an empty page), so the document can state exactly what is valid.
+CURSOR_DIGITS = 32
 
 
 class ApiError(Exception):
@@ -56,6 +60,7 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
 
 
 def init_app(app: Flask) -> None:
+    register_id_converter(app)
     app.extensions["voicebot_api_limiter"] = TokenBucketLimiter(
         app.config["VOICEBOT_SETTINGS"].api.rate_limit_per_minute
     )
@@ -69,6 +74,14 @@ def init_app(app: Flask) -> None:
         code = (exc.name or "error").lower().replace(" ", "_")
         headers = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
         return error_response(exc.code or 500, code, exc.description or exc.name, headers)
+
+
+@bp.before_request
+def _refuse_nul_bytes() -> None:
+    """PostgreSQL text cannot hold a NUL byte: refuse it here, naming the parameter."""
+    for name, value in [*request.args.items(multi=True), *(request.view_args or {}).items()]:
+        if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+            raise ApiError(400, "invalid_parameter", f"{name!r} contains a NUL byte")
 
 
 @bp.errorhandler(ApiError)
@@ -150,11 +163,10 @@ def _limit(default: int = 100) -> int:
     raw = request.args.get("limit")
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ApiError(
-            400, "invalid_parameter", f"limit must be a whole number from 1 to {MAX_LIMIT}"
-        )
-    return int(raw)
+    try:
+        return parse_int(raw, name="limit", minimum=1, maximum=MAX_LIMIT)
+    except IntegerError as exc:
+        raise ApiError(400, "invalid_parameter", str(exc)) from None
 
 
 def _time(name: str) -> datetime | None:
@@ -187,7 +199,8 @@ def _config_query() -> ConfigQuery:
 
 @bp.get("/openapi.json")
 def openapi() -> Any:
-    return jsonify(openapi_document(request.host_url.rstrip("/")))
+    # Never the Host header: a forged one would point clients at another server.
+    return jsonify(openapi_document(_settings().server.public_base_url))
 
 
 @bp.get("/store-configs")
@@ -205,12 +218,12 @@ def store_configs() -> Any:
     return {"data": items, "next_cursor": next_cursor}
 
 
-@bp.get("/store-configs/<int:config_id>")
+@bp.get("/store-configs/<id:config_id>")
 @require("export")
 def store_config(config_id: int) -> Any:
     _only()
     with _db().session() as s:
-        document = get_config_document(s, config_id) if config_id <= MAX_ID else None
+        document = get_config_document(s, config_id)
     if document is None:
         raise ApiError(404, "not_found", f"no store configuration {config_id}")
     return document
@@ -233,7 +246,10 @@ def export_configs() -> Any:
 @require("merchants:write")
 def put_merchant(external_id: str) -> Any:
     _only()
-    record = request.get_json(silent=True)
+    try:
+        record = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON parser goes
+        record = None
     if not isinstance(record, dict):
         raise ApiError(400, "invalid_body", "the body must be a JSON object")
     if record.get("external_id") not in (None, external_id):
@@ -243,6 +259,8 @@ def put_merchant(external_id: str) -> Any:
         with _db().session() as s:
             merchant, created = upsert_merchant(s, data, actor=_actor())
             document = merchant_document(merchant)
+    except InvalidField as exc:
+        raise ApiError(400, "invalid_field", str(exc)) from None
     except InvalidMerchant as exc:
         raise ApiError(422, "invalid_merchant", str(exc)) from None
     return document, 201 if created else 200
@@ -269,22 +287,31 @@ def erase(external_id: str) -> Any:
 @require("calls:read")
 def calls() -> Any:
     _only("external_id", "limit", "cursor")
-    cursor = request.args.get("cursor", "0")
-    if not cursor.isdigit() or int(cursor) > MAX_ID:
-        raise ApiError(400, "invalid_cursor", "cursor is not one this API handed out")
+    try:
+        after = parse_int(
+            request.args.get("cursor", "0"),
+            name="cursor",
+            maximum=10**CURSOR_DIGITS - 1,
+            max_digits=CURSOR_DIGITS,
+        )
+    except IntegerError:
+        raise ApiError(400, "invalid_cursor", "cursor is not one this API handed out") from None
+    limit = _limit()
+    if after >= MAX_ID:  # past every id there can be
+        return {"data": [], "next_cursor": None}
     with _db().session() as s:
         items, next_id = list_calls_after(
-            s, external_id=request.args.get("external_id"), after_id=int(cursor), limit=_limit()
+            s, external_id=request.args.get("external_id"), after_id=after, limit=limit
         )
     return {"data": items, "next_cursor": str(next_id) if next_id is not None else None}
 
 
-@bp.get("/calls/<int:call_id>")
+@bp.get("/calls/<id:call_id>")
 @require("calls:read")
 def call(call_id: int) -> Any:
     _only()
     with _db().session() as s:
-        document = get_call_document(s, call_id) if call_id <= MAX_ID else None
+        document = get_call_document(s, call_id)
     if document is None:
         raise ApiError(404, "not_found", f"no call {call_id}")
     return document

@@ -4,6 +4,7 @@ time zones, consent) and upserting by the platform's external id."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -57,6 +58,55 @@ class InvalidMerchant(ValueError):
     """A merchant record that cannot be stored; the message says why, for a person to fix."""
 
 
+class InvalidField(InvalidMerchant):
+    """A value that no column can hold (too long, a NUL byte): refused at the edge, before
+    the database answers with an error that names nothing."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+
+
+# The longest text each field may have: the merchants column's own length, so the check is
+# true by construction; sign-up facts and the consent text live in JSON/TEXT, capped here.
+TEXT_LIMITS: dict[str, int] = {
+    **{
+        name: column.type.length
+        for name, column in Merchant.__table__.columns.items()
+        if name in MERCHANT_FIELDS and getattr(column.type, "length", None)
+    },
+    "phone": 64,  # as typed, before it becomes E.164
+    "consent_text": 10_000,
+}
+PREFILL_TEXT_LIMIT = 1_000
+
+
+def check_text_fields(record: dict[str, Any]) -> None:
+    """Every string in the record (lists and objects included) free of NUL bytes, and each
+    field no longer than its column allows; InvalidField names the first one that is not."""
+    for key, value in record.items():
+        limit = TEXT_LIMITS.get(key, PREFILL_TEXT_LIMIT)
+        for text in _strings(value):
+            if "\x00" in text:
+                raise InvalidField(key, f"{key} contains a NUL byte")
+            if len(text) > limit:
+                raise InvalidField(key, f"{key} is longer than {limit} characters ({len(text)})")
+        if not isinstance(key, str) or "\x00" in key or len(key) > 64:
+            raise InvalidField(str(key)[:64], "a field name is not valid text")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+
+
 @dataclass
 class MerchantData:
     external_id: str
@@ -98,6 +148,7 @@ def _timezone_for(number: phonenumbers.PhoneNumber) -> str:
 
 def normalise_merchant(record: dict[str, Any], *, default_region: str = "PL") -> MerchantData:
     """Validate one record from a file or the API and fill in what the number tells."""
+    check_text_fields(record)
     external_id = _text(record, "external_id")
     if not external_id:
         raise InvalidMerchant("external_id is missing")
