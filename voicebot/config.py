@@ -82,6 +82,9 @@ class TwilioSettings(Section):
     validate_signatures: bool = True
     machine_detection: str = "DetectMessageEnd"  # async AMD waits for the beep before voicemail
     ring_timeout_s: int = Field(default=30, ge=5, le=600)
+    # Redirecting a live call (voicemail after AMD) retries when Twilio's API is unreachable.
+    rest_attempts: int = Field(default=5, ge=1, le=20)
+    rest_retry_delay_s: float = Field(default=1.0, ge=0.0, le=60.0)  # doubled after each failure
 
 
 class SpeechSettings(Section):

@@ -8,6 +8,7 @@ import json
 import logging
 import time
 import wave
+import xml.etree.ElementTree as ET
 
 import pytest
 import websocket
@@ -27,18 +28,25 @@ def connect(live, signature: str | None = None) -> websocket.WebSocket:
     return ws
 
 
-def start_message(call_id: int, stream: str = "MZtest") -> str:
+def answer(live, call_id: int, call_sid: str = "CA-stream") -> str:
+    """Twilio fetches the call's TwiML; returns the stream token its <Parameter> carries."""
+    reply = live.post(f"/twilio/voice?call_id={call_id}", {"CallSid": call_sid})
+    params = {p.get("name"): p.get("value") for p in ET.fromstring(reply.text).iter("Parameter")}
+    return params.get("stream_token", "")
+
+
+def start_message(call_id: int, stream: str = "MZtest", *, token: str = "") -> str:
     return json.dumps(
         {
             "event": "start",
             "sequenceNumber": "1",
             "streamSid": stream,
             "start": {
-                "accountSid": "AC1",
+                "accountSid": "AC00000000000000000000000000000000",  # the default account
                 "streamSid": stream,
                 "callSid": "CA-stream",
                 "tracks": ["inbound"],
-                "customParameters": {"call_id": str(call_id)},
+                "customParameters": {"call_id": str(call_id), "stream_token": token},
                 "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
             },
         }
@@ -82,6 +90,7 @@ def wait_until(predicate, timeout: float = 30.0) -> None:
 
 def test_bad_messages_are_skipped_and_a_dropped_stream_loses_nothing(live, caplog) -> None:
     call_id = live.new_call()
+    token = answer(live, call_id)
     ws = connect(live)
     with caplog.at_level(logging.INFO):
         ws.send(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
@@ -90,7 +99,7 @@ def test_bad_messages_are_skipped_and_a_dropped_stream_loses_nothing(live, caplo
         ws.send(json.dumps({"event": "teleport", "streamSid": "MZtest"}))
         ws.send_binary(b"\x00\x01\x02")
         ws.send(json.dumps({"event": "media", "media": {"payload": "A" * 70000}}))  # oversized
-        ws.send(start_message(call_id))
+        ws.send(start_message(call_id, token=token))
         ws.send(media_message(2, b"\xff" * 100))  # a short frame: accepted, warned once
 
         # The greeting arrives as 20 ms media frames followed by a mark.
@@ -174,4 +183,4 @@ def test_start_for_an_unknown_call_closes_the_stream(live, caplog) -> None:
             for _ in range(50):
                 if not ws.recv():
                     raise ConnectionError("closed")
-    assert "start for an unknown call" in caplog.text
+    assert "start refused (no call 424242" in caplog.text

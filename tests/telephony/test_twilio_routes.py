@@ -29,9 +29,8 @@ def test_voice_webhook_connects_a_media_stream_then_hangs_up(live) -> None:
     assert [child.tag for child in root] == ["Connect", "Hangup"]
     stream = root.find("Connect/Stream")
     assert stream.get("url") == live.url.replace("http://", "ws://") + "/twilio/stream"
-    assert {p.get("name"): p.get("value") for p in stream.findall("Parameter")} == {
-        "call_id": str(call_id)
-    }
+    params = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
+    assert params.keys() == {"call_id", "stream_token"} and params["call_id"] == str(call_id)
     with live.db.session() as s:
         assert crm_calls.get_call(s, call_id).twilio_call_sid == "CA100"
 

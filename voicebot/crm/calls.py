@@ -7,12 +7,15 @@ or a hang-up leaves everything said so far in the database."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from voicebot.config import Settings
@@ -28,6 +31,7 @@ from voicebot.crm.models import (
     Turn,
     utcnow,
 )
+from voicebot.integers import parse_id
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +60,10 @@ OUTCOME_FOR_STATUS = {
 
 class UnknownCall(LookupError):
     """No call with that id or Twilio CallSid."""
+
+
+class StreamRefused(PermissionError):
+    """A media stream's `start` that does not belong to a live call; the text says why."""
 
 
 @dataclass(frozen=True)
@@ -96,10 +104,66 @@ def find_call(session: Session, reference: str | int | None) -> Call | None:
     """A call by database id (as given in the stream's parameters) or by Twilio CallSid."""
     if reference is None or reference == "":
         return None
-    text = str(reference)
-    if text.isdigit():
-        return session.get(Call, int(text))
-    return session.scalar(select(Call).where(Call.twilio_call_sid == text))
+    if isinstance(reference, int):
+        call_id = parse_id(reference)
+        return session.get(Call, call_id) if call_id is not None else None
+    if reference.isascii() and reference.isdigit():  # an id, or too large to be one
+        call_id = parse_id(reference)
+        return session.get(Call, call_id) if call_id is not None else None
+    return session.scalar(select(Call).where(Call.twilio_call_sid == reference))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_stream_token(session: Session, call: Call) -> str | None:
+    """A fresh secret for the call's one media stream; only its hash is kept. None when the
+    call already has one: a replayed voice webhook must not mint a second key."""
+    if call.stream_token_hash is not None:
+        return None
+    token = secrets.token_urlsafe(32)
+    call.stream_token_hash = _token_hash(token)
+    return token
+
+
+def claim_stream(
+    session: Session,
+    call_id: int,
+    *,
+    call_sid: str,
+    account_sid: str,
+    token: str,
+    expected_account: str,
+) -> Call:
+    """Bind a media stream to its call, or raise StreamRefused without changing anything.
+    The start must name our account and the call's own CallSid, carry the token the call's
+    TwiML handed out, and find the call live and not yet streaming."""
+    call = session.get(Call, call_id)
+    if call is None:
+        raise StreamRefused(f"no call {call_id}")
+    if not hmac.compare_digest(account_sid.encode(), expected_account.encode()):
+        raise StreamRefused(f"account {account_sid!r} is not ours")
+    if not call.twilio_call_sid or not hmac.compare_digest(
+        call_sid.encode(), call.twilio_call_sid.encode()
+    ):
+        raise StreamRefused(f"CallSid {call_sid!r} is not call {call_id}'s")
+    if call.stream_token_hash is None or not hmac.compare_digest(
+        _token_hash(token), call.stream_token_hash
+    ):
+        raise StreamRefused(f"the stream token does not match call {call_id}'s")
+    if call.ended_at is not None or call.outcome is not None or call.status in FINAL_STATUSES:
+        raise StreamRefused(f"call {call_id} is over")
+    # One stream per call, also when two starts race in different processes.
+    claimed = session.execute(
+        update(Call)
+        .where(Call.id == call_id, Call.stream_started_at.is_(None))
+        .values(stream_started_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    if claimed.rowcount != 1:
+        raise StreamRefused(f"call {call_id} is already streaming")
+    return call
 
 
 def attach_call_sid(session: Session, call_id: int, call_sid: str) -> Call:
@@ -316,6 +380,21 @@ def set_outcome(session: Session, call_id: int, outcome: CallOutcome) -> Call:
         merchant_id=call.merchant_id,
         call_id=call.id,
         outcome=outcome.value,
+    )
+    return call
+
+
+def record_voicemail_failure(session: Session, call_id: int, error: str) -> Call:
+    """The voicemail could not be left (Twilio's API unreachable): kept on the call so staff
+    see it; the voicemail outcome stays, so the dialer calls again when the call ends."""
+    call = get_call(session, call_id)
+    call.error = f"voicemail not left: {error}"
+    record_event(
+        session,
+        "call.voicemail_failed",
+        merchant_id=call.merchant_id,
+        call_id=call.id,
+        error=error,
     )
     return call
 

@@ -161,6 +161,10 @@ class Call(TimestampMixin, Base):
     tracker: Mapped[dict[str, Any] | None]  # the dialog tracker, saved every turn
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     error: Mapped[str | None] = mapped_column(Text)
+    # SHA-256 of the secret the TwiML hands to this call's media stream; the stream's `start`
+    # must carry it, and only one stream may ever start (stream_started_at claims it).
+    stream_token_hash: Mapped[str | None] = mapped_column(String(64))
+    stream_started_at: Mapped[datetime | None]
 
     merchant: Mapped[Merchant] = relationship(back_populates="calls")
     turns: Mapped[list[Turn]] = relationship(
@@ -289,9 +293,36 @@ class StaffUser(TimestampMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[StaffRole] = mapped_column(_enum(StaffRole), default=StaffRole.REVIEWER)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+
+
+class StaffSession(Base):
+    """A logged-in browser. The cookie holds a random token; only its SHA-256 is stored, so
+    logout, a password change or removing the account ends the session on the server."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class LoginThrottle(Base):
+    """Failed logins per client address and per account name (hashed), shared by every
+    server process: each failure past the allowance doubles the wait before the next try."""
+
+    __tablename__ = "login_throttle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
+    blocked_until: Mapped[datetime | None]
 
 
 class ApiToken(Base):

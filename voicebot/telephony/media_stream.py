@@ -21,15 +21,19 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from voicebot.integers import IntegerError, parse_int
 
 # One 20 ms frame of 8 kHz mu-law is 160 bytes. Twilio sends 20 ms chunks; we accept any whole
 # number of samples up to a second, and refuse larger chunks as malformed.
 ULAW_FRAME_BYTES = 160
 MAX_MEDIA_BYTES = 8000
 DTMF_DIGITS = frozenset("0123456789*#ABCD")
+MAX_STREAM_NUMBER = 2**63 - 1  # sequence numbers, chunks and timestamps of one stream
 
 
 class ProtocolError(ValueError):
@@ -98,6 +102,8 @@ def parse_message(text: str | bytes) -> Envelope:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ProtocolError(f"not JSON ({exc.msg} at position {exc.pos})") from None
+    except RecursionError:
+        raise ProtocolError("JSON nested too deep") from None
     if not isinstance(data, dict):
         raise ProtocolError("message is not a JSON object")
     event = data.get("event")
@@ -130,12 +136,17 @@ def _text(section: dict[str, Any], key: str, where: str, *, required: bool = Tru
 
 
 def _optional_int(value: Any, name: str) -> int | None:
+    """Twilio sends numbers as strings of digits; JSON numbers are taken when whole. Anything
+    else (1e400, "²", 5,000 digits) is a ProtocolError, never an OverflowError."""
     if value is None:
         return None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ProtocolError(f"{name} {value!r} is not a number") from None
+        return parse_int(value, name=name, maximum=MAX_STREAM_NUMBER)
+    except IntegerError:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+        raise ProtocolError(f"{name} {shown} is not a number") from None
 
 
 def _connected(data: dict[str, Any]) -> Connected:

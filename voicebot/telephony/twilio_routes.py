@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
 from flask import Blueprint, Flask, Response, current_app, request
@@ -17,12 +19,14 @@ from voicebot.config import Settings
 from voicebot.crm import calls as crm_calls
 from voicebot.crm.db import Database
 from voicebot.crm.models import CallOutcome
+from voicebot.integers import MAX_ID, parse_id, parse_optional_int
 from voicebot.speech.g711 import ulaw_decode
 from voicebot.telephony import twiml
 from voicebot.telephony.media_stream import (
     ULAW_FRAME_BYTES,
     Connected,
     Dtmf,
+    Envelope,
     Mark,
     Media,
     ProtocolError,
@@ -92,12 +96,23 @@ def _check_signature() -> Response | None:
     websocket = request.path.endswith("/stream")
     if not request_is_signed(_settings(), request, websocket=websocket):
         return Response("invalid Twilio signature\n", status=403, mimetype="text/plain")
+    values = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    bad = next((name for name, value in values if "\x00" in name + value), None)
+    if bad is not None:  # no database text column can hold a NUL byte
+        log.warning("refused %s: %.40r contains a NUL byte", request.path, bad)
+        return Response(f"{bad!r} contains a NUL byte\n", status=400, mimetype="text/plain")
     return None
 
 
 def _call_id_arg() -> int | None:
-    raw = request.args.get("call_id", "")
-    return int(raw) if raw.isdigit() else None
+    return parse_id(request.args.get("call_id"))
+
+
+def _apology() -> Response:
+    settings = _settings()
+    language = settings.dialog.default_language
+    text = settings.call.apology_text.get(language) or settings.call.apology_text["en"]
+    return _xml(twiml.say_and_hang_up(text, language))
 
 
 @bp.post("/voice")
@@ -111,13 +126,26 @@ def voice() -> Response:
             log.warning(
                 "voice webhook for an unknown call (call_id=%s, CallSid=%s)", call_id, call_sid
             )
-            language = settings.dialog.default_language
-            text = settings.call.apology_text.get(language) or settings.call.apology_text["en"]
-            return _xml(twiml.say_and_hang_up(text, language))
+            return _apology()
+        if call_sid and call.twilio_call_sid and call_sid != call.twilio_call_sid:
+            log.warning(
+                "voice webhook refused: call %s is %s, not %s",
+                call.id,
+                call.twilio_call_sid,
+                call_sid,
+            )
+            return _apology()
+        if call.ended_at is not None or call.outcome is not None:
+            log.warning("voice webhook refused: call %s is over", call.id)
+            return _apology()
         if call_sid and not call.twilio_call_sid:
             call.twilio_call_sid = call_sid
+        token = crm_calls.issue_stream_token(s, call)
+        if token is None:
+            log.warning("voice webhook refused: call %s already has its stream token", call.id)
+            return _apology()
         call_id = call.id
-    return _xml(twiml.connect_stream(stream_url(settings), call_id))
+    return _xml(twiml.connect_stream(stream_url(settings), call_id, token))
 
 
 @bp.post("/status")
@@ -133,8 +161,9 @@ def status() -> Response:
             timestamp = parsedate_to_datetime(form["Timestamp"])
         except (TypeError, ValueError):
             log.warning("status callback %s: unreadable Timestamp %r", call_sid, form["Timestamp"])
-    sequence = form.get("SequenceNumber", "")
-    duration = form.get("CallDuration", "")
+    # Numbers Twilio sends are informative: one that is not a number in range is ignored.
+    sequence = parse_optional_int(form.get("SequenceNumber"), maximum=2**63 - 1)
+    duration = parse_optional_int(form.get("CallDuration"), maximum=MAX_ID)
     call_id = _call_id_arg()
     with _db().session() as s:
         if call_id is not None:  # the first callback can beat our own write of the CallSid
@@ -147,8 +176,8 @@ def status() -> Response:
                 call_sid,
                 status_value,
                 timestamp=timestamp,
-                sequence=int(sequence) if sequence.isdigit() else None,
-                duration_s=int(duration) if duration.isdigit() else None,
+                sequence=sequence,
+                duration_s=duration,
                 settings=_settings(),
             )
         except crm_calls.UnknownCall:
@@ -186,12 +215,51 @@ def amd() -> Response:
         text = settings.call.voicemail_text.get(language) or settings.call.voicemail_text["en"]
         with _db().session() as s:
             crm_calls.set_outcome(s, call_id, CallOutcome.VOICEMAIL)
-        replace_twiml(settings, call_sid, twiml.say_and_hang_up(text, language))
+        _redirect_in_background(call_id, call_sid, twiml.say_and_hang_up(text, language))
     elif answered_by == "fax":
         with _db().session() as s:
             crm_calls.set_outcome(s, call_id, CallOutcome.FAILED)
-        replace_twiml(settings, call_sid, twiml.hang_up())
+        _redirect_in_background(call_id, call_sid, twiml.hang_up())
     return Response("", status=204)
+
+
+def _redirect_in_background(call_id: int, call_sid: str, instructions: str) -> None:
+    """Twilio's REST API may be unreachable for a moment: retry with backoff off the request
+    thread (Twilio waits 15 s for our answer). The outcome is already recorded, so if every
+    try fails the call still ends as a voicemail and the dialer calls again."""
+    settings, db = _settings(), _db()
+    threading.Thread(
+        target=_redirect_with_retries,
+        args=(settings, db, call_id, call_sid, instructions),
+        name=f"voicemail-{call_id}",
+        daemon=True,
+    ).start()
+
+
+def _redirect_with_retries(
+    settings: Settings, db: Database, call_id: int, call_sid: str, instructions: str
+) -> None:
+    delay = settings.twilio.rest_retry_delay_s
+    error = ""
+    for attempt in range(1, settings.twilio.rest_attempts + 1):
+        try:
+            replace_twiml(settings, call_sid, instructions)
+            return
+        except Exception as exc:  # network errors and Twilio's refusals alike
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            log.warning(
+                "voicemail for call %s: Twilio's API failed (try %d of %d): %s",
+                call_id,
+                attempt,
+                settings.twilio.rest_attempts,
+                error,
+            )
+        if attempt < settings.twilio.rest_attempts:
+            time.sleep(delay)
+            delay *= 2
+    with db.session() as s:
+        crm_calls.record_voicemail_failure(s, call_id, error)
+    log.error("voicemail for call %s not left; the dialer will call again", call_id)
 
 
 @sock.route("/stream", bp=bp)
@@ -199,98 +267,150 @@ def media_stream(ws: Server) -> None:
     _serve_stream(ws, _settings(), _registry(), _db())
 
 
-def _serve_stream(ws: Server, settings: Settings, registry: CallRegistry, db: Database) -> None:
-    transport = TwilioStreamTransport(ws)
+@dataclass
+class _Stream:
+    """One media-stream connection: its transport, the call's session once bound, and what
+    was already warned about."""
+
+    transport: TwilioStreamTransport
     session: CallSession | None = None
+    label: str = "?"
+    warned_sizes: set[int] = field(default_factory=set)
+
+
+def _serve_stream(ws: Server, settings: Settings, registry: CallRegistry, db: Database) -> None:
+    stream = _Stream(TwilioStreamTransport(ws))
     limit = settings.server.ws_max_message_bytes
-    warned_sizes: set[int] = set()
-    label = "?"
     try:
         while True:
             try:
                 raw = ws.receive(timeout=30)
             except ConnectionClosed:
-                log.info("stream %s: connection closed by the other side", label)
+                log.info("stream %s: connection closed by the other side", stream.label)
                 break
             if raw is None:
-                if transport.closed:
+                if stream.transport.closed:
                     break
                 continue  # no message for 30 s: Twilio sends media every 20 ms; keep waiting
             if len(raw) > limit:
                 log.warning(
-                    "stream %s: refused a %d-byte message (limit %d)", label, len(raw), limit
+                    "stream %s: refused a %d-byte message (limit %d)", stream.label, len(raw), limit
                 )
                 continue
             try:
                 envelope = parse_message(raw)
             except ProtocolError as exc:
-                log.warning("stream %s: ignored a bad message: %s", label, exc)
+                log.warning("stream %s: ignored a bad message: %s", stream.label, exc)
                 continue
-            message = envelope.message
-            if isinstance(message, Connected):
-                log.debug("stream: connected (%s %s)", message.protocol, message.version)
-            elif isinstance(message, Start):
-                if session is not None:
-                    log.warning("stream %s: second start message ignored", label)
-                    continue
-                label = message.stream_sid or envelope.stream_sid or "?"
-                session = _open_session(message, transport, settings, registry, db)
-                if session is None:
-                    transport.close()
+            try:
+                if _handle(envelope, stream, settings, registry, db):
                     break
-                transport.stream_sid = label
-                registry.add(session)
-                session.start(stream_sid=label)
-            elif session is None:
-                log.warning("stream %s: %s before start ignored", label, envelope.event)
-            elif isinstance(message, Media):
-                if message.track not in ("inbound", "inbound_track"):
-                    continue
-                size = len(message.payload)
-                if size != ULAW_FRAME_BYTES and size not in warned_sizes:
-                    warned_sizes.add(size)
-                    log.warning(
-                        "stream %s: %d-byte media payload (expected %d); accepted",
-                        label,
-                        size,
-                        ULAW_FRAME_BYTES,
-                    )
-                session.audio(ulaw_decode(message.payload), chunk=message.chunk or None)
-            elif isinstance(message, Mark):
-                session.mark_played(message.name)
-            elif isinstance(message, Dtmf):
-                session.dtmf(message.digit)
-            elif isinstance(message, Stop):
-                log.info("stream %s: stop", label)
-                session.hang_up("stop")
-                session = None
-                break
+            except Exception:  # one bad frame must never end the call nor answer a 500 page
+                log.exception(
+                    "stream %s: a %s message could not be handled; ignored",
+                    stream.label,
+                    envelope.event,
+                )
     finally:
-        if session is not None:
-            session.hang_up("connection lost")
-        transport.closed = True
+        if stream.session is not None:
+            stream.session.hang_up("connection lost")
+        stream.transport.closed = True
+
+
+def _handle(
+    envelope: Envelope,
+    stream: _Stream,
+    settings: Settings,
+    registry: CallRegistry,
+    db: Database,
+) -> bool:
+    """One parsed message; True when the stream is over."""
+    message, session = envelope.message, stream.session
+    if isinstance(message, Connected):
+        log.debug("stream: connected (%s %s)", message.protocol, message.version)
+    elif isinstance(message, Start):
+        return _start(message, envelope, stream, settings, registry, db)
+    elif session is None:
+        log.warning("stream %s: %s before start ignored", stream.label, envelope.event)
+    elif isinstance(message, Media):
+        if message.track not in ("inbound", "inbound_track"):
+            return False
+        size = len(message.payload)
+        if size != ULAW_FRAME_BYTES and size not in stream.warned_sizes:
+            stream.warned_sizes.add(size)
+            log.warning(
+                "stream %s: %d-byte media payload (expected %d); accepted",
+                stream.label,
+                size,
+                ULAW_FRAME_BYTES,
+            )
+        session.audio(ulaw_decode(message.payload), chunk=message.chunk or None)
+    elif isinstance(message, Mark):
+        session.mark_played(message.name)
+    elif isinstance(message, Dtmf):
+        session.dtmf(message.digit)
+    elif isinstance(message, Stop):
+        log.info("stream %s: stop", stream.label)
+        stream.session = None
+        session.hang_up("stop")
+        return True
+    return False
+
+
+def _start(
+    message: Start,
+    envelope: Envelope,
+    stream: _Stream,
+    settings: Settings,
+    registry: CallRegistry,
+    db: Database,
+) -> bool:
+    if stream.session is not None:
+        log.warning("stream %s: second start message ignored", stream.label)
+        return False
+    raw_id = message.custom_parameters.get("call_id", "")
+    call_id = parse_id(raw_id)
+    if call_id is None:  # malformed, like any other bad frame: logged and skipped
+        log.warning(
+            "stream %s: start whose call_id %.40r is not a call id; ignored", stream.label, raw_id
+        )
+        return False
+    label = message.stream_sid or envelope.stream_sid or "?"
+    session = _open_session(message, call_id, label, stream.transport, settings, registry, db)
+    if session is None:
+        stream.transport.close()
+        return True
+    stream.label = stream.transport.stream_sid = label
+    stream.session = session
+    registry.add(session)
+    session.start(stream_sid=label)
+    return False
 
 
 def _open_session(
     start: Start,
+    call_id: int,
+    label: str,
     transport: TwilioStreamTransport,
     settings: Settings,
     registry: CallRegistry,
     db: Database,
 ) -> CallSession | None:
-    raw_id = start.custom_parameters.get("call_id", "")
-    with db.session() as s:
-        call = crm_calls.find_call(s, raw_id) or crm_calls.find_call(s, start.call_sid)
-        if call is None:
-            log.warning(
-                "stream %s: start for an unknown call (call_id=%r, CallSid=%s); closing",
-                start.stream_sid,
-                raw_id,
-                start.call_sid,
+    """The call's session, once the start proves it is the call's own stream; otherwise
+    None, logged, with nothing in the database changed."""
+    try:
+        with db.session() as s:
+            crm_calls.claim_stream(
+                s,
+                call_id,
+                call_sid=start.call_sid,
+                account_sid=start.account_sid,
+                token=start.custom_parameters.get("stream_token", ""),
+                expected_account=settings.twilio.account_sid,
             )
-            return None
-        if call.ended_at is not None and call.outcome is not None:
-            log.warning("stream %s: call %s already finished; closing", start.stream_sid, call.id)
-            return None
-        call_id = call.id
+    except crm_calls.StreamRefused as exc:
+        log.warning(
+            "stream %s: start refused (%s; CallSid %.40r); closing", label, exc, start.call_sid
+        )
+        return None
     return CallSession(call_id, registry.services, transport, on_finished=registry.done)

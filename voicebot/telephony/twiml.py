@@ -8,12 +8,14 @@ from twilio.twiml.voice_response import VoiceResponse
 SAY_LANGUAGE = {"pl": "pl-PL", "en": "en-US", "cs": "cs-CZ", "ru": "ru-RU"}
 
 
-def connect_stream(stream_url: str, call_id: int) -> str:
-    """Bidirectional Media Stream for the conversation; when we close it, hang up."""
+def connect_stream(stream_url: str, call_id: int, stream_token: str) -> str:
+    """Bidirectional Media Stream for the conversation; when we close it, hang up. The token
+    comes back in the stream's `start` and proves the stream is this call's own."""
     response = VoiceResponse()
     connect = response.connect()
     stream = connect.stream(url=stream_url)
     stream.parameter(name="call_id", value=str(call_id))
+    stream.parameter(name="stream_token", value=stream_token)
     response.hangup()
     return str(response)
 
