@@ -234,8 +234,14 @@ class DialerSettings(Section):
 class WebSettings(Section):
     secret_key: SecretStr | None = secret("signs staff session cookies")
     session_cookie_secure: bool = True
-    login_max_failures: int = Field(default=5, ge=1)  # failed logins before the lockout
-    login_lockout_minutes: int = Field(default=15, ge=1)
+    session_hours: float = Field(default=8.0, gt=0, le=24 * 30)  # a login lasts this long
+    # Login throttling (no lockout): failures allowed, then waits that double up to a cap.
+    login_free_failures_per_account: int = Field(default=5, ge=1)
+    login_free_failures_per_address: int = Field(default=20, ge=1)
+    login_first_wait_s: float = Field(default=2.0, gt=0)
+    login_max_wait_account_s: float = Field(default=60.0, gt=0)  # short: staff are not locked out
+    login_max_wait_address_s: float = Field(default=900.0, gt=0)
+    device_cookie_days: int = Field(default=180, ge=1)  # a known browser skips the account wait
     low_confidence: float = Field(default=0.6, ge=0.0, le=1.0)  # words below are marked
     page_size: int = Field(default=25, ge=5, le=200)
     display_timezone: str = "Europe/Warsaw"  # times on the review pages

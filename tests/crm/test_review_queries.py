@@ -1,4 +1,4 @@
-"""The review queries, staff accounts and lockout against SQLite and PostgreSQL."""
+"""The review queries, staff accounts and login throttling against SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,6 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fixtures.review.builder import build_call, build_many
 
+from voicebot.crm.login_throttle import (
+    ThrottleRule,
+    forget,
+    record_failure,
+    seconds_to_wait,
+    throttle_key,
+)
 from voicebot.crm.models import CallOutcome, StaffRole
 from voicebot.crm.review_queries import CallFilter, dashboard, get_call_detail, list_calls
 from voicebot.crm.staff import StaffError, add_staff, check_login, set_active
@@ -64,30 +71,45 @@ def test_call_detail_links_fields_to_turns(any_db):
     assert {f.name for f in detail.config.fields if f.flagged} == {"tax_id"}
 
 
-def test_staff_lockout_after_repeated_failures(any_db):
+def test_staff_logins_never_lock_and_fail_alike(any_db):
     with any_db.session() as s:
         add_staff(s, "Rita@Example.com", "correct horse battery", role=StaffRole.ADMIN)
         with pytest.raises(StaffError):
             add_staff(s, "rita@example.com", "another long password")
         with pytest.raises(StaffError):
             add_staff(s, "short@example.com", "short")
-    lock = {"max_failures": 3, "lockout": timedelta(minutes=15)}
-    for _ in range(3):
+    for _ in range(10):
         with any_db.session() as s:
-            attempt = check_login(s, "rita@example.com", "wrong password!", now=NOW, **lock)
-            assert not attempt.ok
-    # Locked now: even the right password is refused until the lockout ends.
+            assert not check_login(s, "rita@example.com", "wrong password!", now=NOW).ok
+    # No lockout: the right password still works (throttling is the web layer's, by key).
     with any_db.session() as s:
-        attempt = check_login(s, "rita@example.com", "correct horse battery", now=NOW, **lock)
-        assert attempt.user is None and "locked" in attempt.error
-    with any_db.session() as s:
-        later = NOW + timedelta(minutes=16)
-        attempt = check_login(s, "RITA@example.com", "correct horse battery", now=later, **lock)
+        attempt = check_login(s, "RITA@example.com", "correct horse battery", now=NOW)
         assert attempt.ok and attempt.user.role is StaffRole.ADMIN
-        assert attempt.user.failed_logins == 0
         set_active(s, "rita@example.com", False)
+    failures = [
+        ("rita@example.com", "correct horse battery"),  # disabled
+        ("rita@example.com", "wrong password!"),
+        ("nobody@example.com", "x"),
+        ("nul\x00@example.com", "x\x00"),
+    ]
+    for email, password in failures:
+        with any_db.session() as s:
+            assert check_login(s, email, password, now=NOW).error == "wrong e-mail or password"
+
+
+def test_login_throttle_is_shared_state_with_doubling_waits(any_db):
+    rule = ThrottleRule(free_failures=2, first_wait_s=10, max_wait_s=25)
+    key = throttle_key("account", "rita@example.com")
+    waits = []
+    for _ in range(5):
+        with any_db.session() as s:
+            record_failure(s, {key: rule}, now=NOW)
+        with any_db.session() as s:
+            waits.append(seconds_to_wait(s, [key], now=NOW))
+    assert waits == [0, 10, 20, 25, 25]  # two free, then doubling up to the cap
     with any_db.session() as s:
-        attempt = check_login(s, "rita@example.com", "correct horse battery", now=later, **lock)
-        assert attempt.error == "this account is disabled"
+        assert seconds_to_wait(s, [key], now=NOW + timedelta(seconds=26)) == 0
+        forget(s, [key])
     with any_db.session() as s:
-        assert check_login(s, "nobody@example.com", "x", **lock).error == "wrong e-mail or password"
+        record_failure(s, {key: rule}, now=NOW)
+        assert seconds_to_wait(s, [key], now=NOW) == 0  # forgotten: free failures again

@@ -38,7 +38,15 @@ def recorded_call(db: Database, recordings_dir: Path) -> FixtureCall:
 @pytest.fixture
 def web_settings(settings: Settings) -> Settings:
     # Plain http on loopback in tests, so the session cookie cannot be Secure here.
-    return with_overrides(settings, web={"session_cookie_secure": False, "login_max_failures": 3})
+    return with_overrides(
+        settings,
+        web={
+            "session_cookie_secure": False,
+            "login_free_failures_per_account": 3,
+            "login_free_failures_per_address": 5,
+            "login_first_wait_s": 30.0,
+        },
+    )
 
 
 @pytest.fixture

@@ -27,12 +27,13 @@ def test_forms_without_csrf_token_are_refused(app):
     assert client.get("/review/").status_code == 302  # still logged out
 
 
-def test_lockout_after_repeated_failed_logins(app):
+def test_repeated_failed_logins_are_throttled_not_locked(app):
     client = app.test_client()
-    for _ in range(3):  # login_max_failures is 3 in these tests
+    for _ in range(3):  # login_free_failures_per_account is 3 in these tests
         assert login(client, REVIEWER[0], "not the password").status_code == 401
     answer = login(client, *REVIEWER)
-    assert answer.status_code == 401 and "locked" in answer.text
+    assert answer.status_code == 429 and "try again in 30 seconds" in answer.text
+    assert answer.headers["Retry-After"] == "30"
 
 
 def test_call_page_shows_transcript_confidence_and_linked_fields(app, recorded_call):

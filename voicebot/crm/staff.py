@@ -1,18 +1,21 @@
-"""Staff accounts for the review UI: argon2 password hashes, roles, and a lockout after
-repeated failed logins so a password cannot be guessed online."""
+"""Staff accounts for the review UI: argon2 password hashes, roles, and server-side
+sessions that logout, a password change or removing the account end at once. Guessing
+is slowed by voicebot.crm.login_throttle, never by locking an account."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from voicebot.crm.events import record_event
-from voicebot.crm.models import StaffRole, StaffUser, utcnow
+from voicebot.crm.models import StaffRole, StaffSession, StaffUser, utcnow
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
@@ -72,8 +75,8 @@ def set_active(session: Session, email: str, active: bool, *, actor: str = "cli"
         raise StaffError(f"no staff account for {email}")
     before = user.active
     user.active = active
-    if active:
-        user.failed_logins, user.locked_until = 0, None
+    if not active:
+        end_all_sessions(session, user.id)
     record_event(
         session,
         "staff.enabled" if active else "staff.disabled",
@@ -85,9 +88,30 @@ def set_active(session: Session, email: str, active: bool, *, actor: str = "cli"
     return user
 
 
+def set_password(session: Session, email: str, password: str, *, actor: str = "cli") -> StaffUser:
+    """A new password ends every open session of the account."""
+    user = get_staff_by_email(session, email)
+    if user is None:
+        raise StaffError(f"no staff account for {email}")
+    user.password_hash = hash_password(password)
+    ended = end_all_sessions(session, user.id)
+    record_event(session, "staff.password_changed", actor=actor, staff=user.email, sessions=ended)
+    return user
+
+
+def remove_staff(session: Session, email: str, *, actor: str = "cli") -> None:
+    """Delete the account and its sessions; the audit log keeps what it did."""
+    user = get_staff_by_email(session, email)
+    if user is None:
+        raise StaffError(f"no staff account for {email}")
+    session.execute(delete(StaffSession).where(StaffSession.staff_id == user.id))
+    session.delete(user)
+    record_event(session, "staff.removed", actor=actor, staff=user.email)
+
+
 @dataclass(frozen=True)
 class LoginAttempt:
-    """The outcome of a login; returned, not raised, so the caller commits the failure count."""
+    """The outcome of a login: the user, or None with one message for every failure."""
 
     user: StaffUser | None
     error: str | None = None
@@ -97,41 +121,27 @@ class LoginAttempt:
         return self.user is not None
 
 
+# Unknown e-mail, wrong password, disabled account: one answer, one amount of work.
 WRONG_CREDENTIALS = "wrong e-mail or password"
-LOCKED = "too many failed logins: the account is locked for a while"
 
 
 def check_login(
-    session: Session,
-    email: str,
-    password: str,
-    *,
-    max_failures: int,
-    lockout: timedelta,
-    now: datetime | None = None,
+    session: Session, email: str, password: str, *, now: datetime | None = None
 ) -> LoginAttempt:
-    """Check credentials, count failures, and lock the account for `lockout` after
-    `max_failures` in a row. Commit the session whatever the outcome."""
+    """Check credentials. Every failure answers the same and costs one argon2 verification,
+    so neither the words nor the time tell whether the account exists or is disabled."""
     now = now or utcnow()
-    user = get_staff_by_email(session, email)
+    email = email.strip().lower()
+    valid_text = "\x00" not in email and len(email) <= 320 and "\x00" not in password
+    user = get_staff_by_email(session, email) if valid_text else None
     if user is None:
         _verify(_DUMMY_HASH, password)
+        record_event(session, "staff.login_failed", actor="unknown account")
         return LoginAttempt(None, WRONG_CREDENTIALS)
-    if user.locked_until is not None and user.locked_until > now:
-        record_event(session, "staff.login_refused", actor=user.email, reason="locked")
-        return LoginAttempt(None, LOCKED)
-    if not _verify(user.password_hash, password):
-        user.failed_logins += 1
-        record_event(session, "staff.login_failed", actor=user.email, failures=user.failed_logins)
-        if user.failed_logins < max_failures:
-            return LoginAttempt(None, WRONG_CREDENTIALS)
-        user.locked_until = now + lockout
-        user.failed_logins = 0
-        record_event(session, "staff.locked", actor=user.email, until=user.locked_until.isoformat())
-        return LoginAttempt(None, LOCKED)
-    if not user.active:
-        return LoginAttempt(None, "this account is disabled")
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    if not _verify(user.password_hash, password) or not user.active:
+        record_event(session, "staff.login_failed", actor=user.email)
+        return LoginAttempt(None, WRONG_CREDENTIALS)
+    user.last_login_at = now
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     record_event(session, "staff.login", actor=user.email)
@@ -143,3 +153,56 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+# -- sessions ------------------------------------------------------------------------------
+
+
+def _session_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def start_session(
+    session: Session, user: StaffUser, lifetime: timedelta, *, now: datetime | None = None
+) -> str:
+    """A new server-side session; returns the token for the cookie (only its hash is kept)."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    session.add(
+        StaffSession(
+            staff_id=user.id,
+            token_hash=_session_hash(token),
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    return token
+
+
+def session_user(session: Session, token: str, *, now: datetime | None = None) -> StaffUser | None:
+    """The active staff member whose session this is, unless it ended or expired."""
+    now = now or utcnow()
+    row = session.scalar(
+        select(StaffSession).where(StaffSession.token_hash == _session_hash(token))
+    )
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    user = session.get(StaffUser, row.staff_id)
+    return user if user is not None and user.active else None
+
+
+def end_session(session: Session, token: str) -> None:
+    session.execute(
+        update(StaffSession)
+        .where(StaffSession.token_hash == _session_hash(token), StaffSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def end_all_sessions(session: Session, staff_id: int) -> int:
+    result = session.execute(
+        update(StaffSession)
+        .where(StaffSession.staff_id == staff_id, StaffSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount

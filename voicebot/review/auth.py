@@ -1,4 +1,8 @@
-"""Staff sessions: who is logged in, and decorators that require a login or a role."""
+"""Staff sessions: who is logged in, and decorators that require a login or a role.
+
+The signed Flask cookie carries only a random session token; the session itself lives in
+the database (voicebot.crm.staff), so logout, a password change or removing the account
+ends it everywhere, and it expires after web.session_hours whatever the cookie says."""
 
 from __future__ import annotations
 
@@ -8,7 +12,10 @@ from typing import Any, TypeVar
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
-from voicebot.crm.models import StaffRole, StaffUser
+from voicebot.crm.models import StaffRole
+from voicebot.crm.staff import session_user
+
+SESSION_KEY = "staff_session"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -16,14 +23,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 def load_staff() -> None:
     """Put the logged-in, still active staff member on `g.staff` (or None)."""
     g.staff = None
-    staff_id = session.get("staff_id")
-    if staff_id is None:
+    token = session.get(SESSION_KEY)
+    if not isinstance(token, str):
         return
     db = current_app.config["VOICEBOT_DB"]
     with db.session() as s:
-        user = s.get(StaffUser, staff_id)
-        # A disabled account loses its open sessions at once.
-        if user is None or not user.active or user.email != session.get("staff_email"):
+        user = session_user(s, token)
+        # Ended, expired, or the account is disabled or gone: the cookie is worth nothing.
+        if user is None:
             session.clear()
             return
         s.expunge(user)

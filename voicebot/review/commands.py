@@ -8,7 +8,14 @@ import click
 
 from voicebot.cli_context import AppContext, UserError, pass_app
 from voicebot.crm.models import StaffRole
-from voicebot.crm.staff import StaffError, add_staff, list_staff, set_active
+from voicebot.crm.staff import (
+    StaffError,
+    add_staff,
+    list_staff,
+    remove_staff,
+    set_active,
+    set_password,
+)
 
 
 @click.group("staff")
@@ -50,8 +57,6 @@ def staff_list(app: AppContext) -> None:
             click.echo("no staff accounts yet: voicebot staff add EMAIL")
         for u in users:
             state = "active" if u.active else "disabled"
-            if u.locked_until is not None:
-                state += f", locked until {u.locked_until:%Y-%m-%d %H:%M} UTC"
             last = f"{u.last_login_at:%Y-%m-%d %H:%M}" if u.last_login_at else "never"
             click.echo(f"{u.email:<32} {u.role.value:<9} {state:<10} last login {last}")
 
@@ -69,7 +74,7 @@ def _set_active(app: AppContext, email: str, active: bool) -> None:
 @click.argument("email")
 @pass_app
 def staff_disable(app: AppContext, email: str) -> None:
-    """Disable an account; its open sessions end at their next request."""
+    """Disable an account; its open sessions end at once."""
     _set_active(app, email, False)
 
 
@@ -77,5 +82,36 @@ def staff_disable(app: AppContext, email: str) -> None:
 @click.argument("email")
 @pass_app
 def staff_enable(app: AppContext, email: str) -> None:
-    """Enable an account again (also lifts a lockout)."""
+    """Enable an account again."""
     _set_active(app, email, True)
+
+
+@staff_group.command("password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin (scripts).")
+@pass_app
+def staff_password(app: AppContext, email: str, password_stdin: bool) -> None:
+    """Set a new password; every open session of the account ends."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        with app.db.session() as s:
+            user = set_password(s, email, password, actor="cli")
+            click.echo(f"password changed for {user.email}; its sessions have ended")
+    except StaffError as exc:
+        raise UserError(str(exc)) from None
+
+
+@staff_group.command("remove")
+@click.argument("email")
+@pass_app
+def staff_remove(app: AppContext, email: str) -> None:
+    """Delete an account; its open sessions end at once."""
+    try:
+        with app.db.session() as s:
+            remove_staff(s, email, actor="cli")
+            click.echo(f"removed {email}")
+    except StaffError as exc:
+        raise UserError(str(exc)) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from voicebot.config import Settings
+from voicebot.crm import login_throttle
 from voicebot.crm.db import Database
 from voicebot.crm.models import CallOutcome, CallStatus, ConfigStatus, FieldSource, utcnow
 from voicebot.crm.privacy import ErasureError, erase_merchant, recording_file
@@ -38,7 +40,7 @@ from voicebot.crm.review_queries import (
     mark_calls_reviewed,
     request_human_callback,
 )
-from voicebot.crm.staff import check_login
+from voicebot.crm.staff import check_login, end_session, start_session
 from voicebot.crm.store_configs import (
     ConfigStateError,
     accept_proposal,
@@ -47,8 +49,10 @@ from voicebot.crm.store_configs import (
     reopen,
     set_field,
 )
+from voicebot.integers import IntegerError, parse_id, parse_int, register_id_converter
 from voicebot.outbound_webhooks.approval import approve_configuration
-from voicebot.review.auth import actor, admin_required, load_staff, login_required
+from voicebot.review.auth import SESSION_KEY, actor, admin_required, load_staff, login_required
+from voicebot.review.login_guard import remember_device, throttle_rules
 
 bp = Blueprint(
     "review",
@@ -66,8 +70,14 @@ def init_app(app: Flask) -> None:
     # CSRF is checked on the review blueprint only: Twilio webhooks and the token API are
     # not cookie-authenticated, so they have no CSRF exposure and no token to send.
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=8))
+    # Set, not setdefault: Flask already has a default (31 days) that would win.
+    app.config["PERMANENT_SESSION_LIFETIME"] = _session_lifetime(app.config["VOICEBOT_SETTINGS"])
+    register_id_converter(app)
     csrf.init_app(app)
+
+
+def _session_lifetime(settings: Settings) -> timedelta:
+    return timedelta(hours=settings.web.session_hours)
 
 
 def _settings() -> Settings:
@@ -82,6 +92,39 @@ def _db() -> Database:
 def _before() -> None:
     csrf.protect()
     load_staff()
+
+
+# Pages show personal data and carry state-changing forms: no framing, no caching, no
+# scripts or styles from anywhere but our own static files.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self';"
+    " img-src 'self' data:; media-src 'self'; object-src 'none'; base-uri 'none';"
+    " form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+@bp.after_request
+def _security_headers(response: Any) -> Any:
+    response.headers.update(SECURITY_HEADERS)
+    if request.endpoint != "review.static":  # our CSS and JS hold nothing personal
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
+    return response
+
+
+@bp.before_request
+def _refuse_nul_bytes() -> Any:
+    """No database text can hold a NUL byte: a clear 400 instead of a database error."""
+    values = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    values += [(k, v) for k, v in (request.view_args or {}).items() if isinstance(v, str)]
+    bad = next((name for name, value in values if "\x00" in name + value), None)
+    if bad is not None:
+        message = f"{bad.replace(chr(0), '?')!r} contains a NUL byte."
+        return render_template("review/error.html", title="Bad request", message=message), 400
+    return None
 
 
 @bp.errorhandler(CSRFError)
@@ -132,31 +175,51 @@ def _safe_next(default: str) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if request.method == "POST":
-        web = _settings().web
-        with _db().session() as s:
-            attempt = check_login(
-                s,
-                request.form.get("email", ""),
-                request.form.get("password", ""),
-                max_failures=web.login_max_failures,
-                lockout=timedelta(minutes=web.login_lockout_minutes),
-            )
-            user = attempt.user
-            identity = (user.id, user.email) if user else None
-        if identity is None:
-            flash(attempt.error or "login failed", "error")
-            return render_template("review/login.html", email=request.form.get("email", "")), 401
-        session.clear()  # a fresh session on login: no fixation
-        session.permanent = True
-        session["staff_id"], session["staff_email"] = identity
-        return redirect(_safe_next(url_for("review.dashboard_page")))
+        return _log_in(request.form.get("email", ""), request.form.get("password", ""))
     if g.staff is not None:
         return redirect(url_for("review.dashboard_page"))
     return render_template("review/login.html", email="")
 
 
+def _log_in(email: str, password: str) -> Any:
+    """One answer for every failure; throttled per address and account, or per device."""
+    web = _settings().web
+    rules = throttle_rules(email, web)
+    shown_email = email[:320].replace("\x00", "")
+    with _db().session() as s:
+        wait = login_throttle.seconds_to_wait(s, list(rules))
+        if wait > 0:
+            attempt, token = None, None
+        else:
+            attempt = check_login(s, email, password)
+            if attempt.user is not None:
+                login_throttle.forget(s, list(rules))
+                token = start_session(s, attempt.user, _session_lifetime(_settings()))
+            else:
+                login_throttle.record_failure(s, rules)
+                token = None
+    if attempt is None:
+        seconds = max(1, math.ceil(wait))
+        flash(f"Too many failed logins: try again in {seconds} seconds.", "error")
+        page = render_template("review/login.html", email=shown_email)
+        return page, 429, {"Retry-After": str(seconds)}
+    if token is None:
+        flash(attempt.error or "login failed", "error")
+        return render_template("review/login.html", email=shown_email), 401
+    session.clear()  # a fresh session on login: no fixation
+    session.permanent = True
+    session[SESSION_KEY] = token
+    response = redirect(_safe_next(url_for("review.dashboard_page")))
+    remember_device(response, email, web)
+    return response
+
+
 @bp.post("/logout")
 def logout() -> Any:
+    token = session.get(SESSION_KEY)
+    if isinstance(token, str):
+        with _db().session() as s:
+            end_session(s, token)  # a copy of the cookie opens nothing any more
     session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("review.login"))
@@ -201,8 +264,11 @@ def _date_arg(name: str) -> date | None:
 
 
 def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    try:
+        return parse_int(request.args.get("page", "1"), name="page", minimum=1, maximum=100_000)
+    except IntegerError as exc:
+        flash(f"{exc}; showing page 1.", "error")
+        return 1
 
 
 @bp.get("/calls")
@@ -234,7 +300,7 @@ def calls_page() -> Any:
     )
 
 
-@bp.get("/calls/<int:call_id>")
+@bp.get("/calls/<id:call_id>")
 @login_required
 def call_page(call_id: int) -> Any:
     with _db().session() as s:
@@ -256,7 +322,7 @@ def _proposals(config: Any) -> dict[str, Any]:
     return found
 
 
-@bp.get("/calls/<int:call_id>/recording")
+@bp.get("/calls/<id:call_id>/recording")
 @login_required
 def call_recording(call_id: int) -> Any:
     with _db().session() as s:
@@ -294,7 +360,7 @@ def _back(merchant_id: int) -> Any:
     return redirect(_safe_next(url_for("review.merchant_page", merchant_id=merchant_id)))
 
 
-@bp.post("/merchants/<int:merchant_id>/fields/<name>")
+@bp.post("/merchants/<id:merchant_id>/fields/<name>")
 @login_required
 def edit_field(merchant_id: int, name: str) -> Any:
     with _db().session() as s:
@@ -313,7 +379,7 @@ def edit_field(merchant_id: int, name: str) -> Any:
     return _back(merchant_id)
 
 
-@bp.post("/merchants/<int:merchant_id>/fields/<name>/accept")
+@bp.post("/merchants/<id:merchant_id>/fields/<name>/accept")
 @login_required
 def accept_field(merchant_id: int, name: str) -> Any:
     try:
@@ -325,7 +391,7 @@ def accept_field(merchant_id: int, name: str) -> Any:
     return _back(merchant_id)
 
 
-@bp.post("/merchants/<int:merchant_id>/approve")
+@bp.post("/merchants/<id:merchant_id>/approve")
 @login_required
 def approve_config(merchant_id: int) -> Any:
     note = request.form.get("note") or None
@@ -341,7 +407,7 @@ def approve_config(merchant_id: int) -> Any:
     return _back(merchant_id)
 
 
-@bp.post("/merchants/<int:merchant_id>/reject")
+@bp.post("/merchants/<id:merchant_id>/reject")
 @login_required
 def reject_config(merchant_id: int) -> Any:
     try:
@@ -354,7 +420,7 @@ def reject_config(merchant_id: int) -> Any:
     return _back(merchant_id)
 
 
-@bp.post("/merchants/<int:merchant_id>/reopen")
+@bp.post("/merchants/<id:merchant_id>/reopen")
 @admin_required
 def reopen_config(merchant_id: int) -> Any:
     try:
@@ -366,7 +432,7 @@ def reopen_config(merchant_id: int) -> Any:
     return _back(merchant_id)
 
 
-@bp.post("/merchants/<int:merchant_id>/callback")
+@bp.post("/merchants/<id:merchant_id>/callback")
 @login_required
 def human_callback(merchant_id: int) -> Any:
     call_id = request.form.get("call_id", "")
@@ -377,7 +443,7 @@ def human_callback(merchant_id: int) -> Any:
                 merchant_id,
                 actor=actor(),
                 note=request.form.get("note") or None,
-                call_id=int(call_id) if call_id.isdigit() else None,
+                call_id=parse_id(call_id),
             )
         flash("A person will call this merchant back.", "ok")
     except LookupError:
@@ -403,7 +469,7 @@ def merchants_page() -> Any:
     return render_template("review/merchants.html", page=page, args=request.args)
 
 
-@bp.get("/merchants/<int:merchant_id>")
+@bp.get("/merchants/<id:merchant_id>")
 @login_required
 def merchant_page(merchant_id: int) -> Any:
     with _db().session() as s:
@@ -413,7 +479,7 @@ def merchant_page(merchant_id: int) -> Any:
     return render_template("review/merchant.html", d=detail)
 
 
-@bp.post("/merchants/<int:merchant_id>/erase")
+@bp.post("/merchants/<id:merchant_id>/erase")
 @admin_required
 def erase(merchant_id: int) -> Any:
     if request.form.get("confirm") != "ERASE":
