@@ -13,9 +13,10 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from voicebot.config import Settings
@@ -161,7 +162,7 @@ def claim_stream(
         .values(stream_started_at=utcnow())
         .execution_options(synchronize_session="fetch")
     )
-    if claimed.rowcount != 1:
+    if cast(CursorResult[Any], claimed).rowcount != 1:
         raise StreamRefused(f"call {call_id} is already streaming")
     return call
 

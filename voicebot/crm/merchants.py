@@ -71,7 +71,7 @@ class InvalidField(InvalidMerchant):
 # true by construction; sign-up facts and the consent text live in JSON/TEXT, capped here.
 TEXT_LIMITS: dict[str, int] = {
     **{
-        name: column.type.length
+        name: getattr(column.type, "length")  # noqa: B009 (not every column type has one)
         for name, column in Merchant.__table__.columns.items()
         if name in MERCHANT_FIELDS and getattr(column.type, "length", None)
     },
