@@ -2,11 +2,13 @@
 updates instead of duplicates, and all-or-nothing on a crash."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from voicebot.crm import importer as importer_module
 from voicebot.crm import merchants as merchants_module
 from voicebot.crm.db import Database
 from voicebot.crm.importer import ImportFileError, import_merchants
@@ -117,19 +119,19 @@ def test_a_crash_mid_import_leaves_the_database_as_it_was(
 ) -> None:
     import_merchants(any_db, _write(tmp_path, "first.csv", CSV))
     events_before = _events(any_db)
-    original = merchants_module.upsert_merchant
-    calls = []
+    original = importer_module.write_batch
+    batches = []
 
-    def crash_on_second_row(session, data, **kwargs):
-        calls.append(data.external_id)
-        if len(calls) == 2:
+    def crash_on_second_batch(session, batch, report):
+        batches.append(batch)
+        if len(batches) == 2:
             raise RuntimeError("disk full")
-        return original(session, data, **kwargs)
+        return original(session, batch, report)
 
-    monkeypatch.setattr("voicebot.crm.importer.upsert_merchant", crash_on_second_row)
+    monkeypatch.setattr("voicebot.crm.importer.write_batch", crash_on_second_batch)
     renamed = CSV.replace("Anna Nowak", "Changed").replace("m-2", "m-new")
     with pytest.raises(RuntimeError, match="disk full"):
-        import_merchants(any_db, _write(tmp_path, "second.csv", renamed))
+        import_merchants(any_db, _write(tmp_path, "second.csv", renamed), batch_rows=1)
     assert _count(any_db) == 3
     assert _events(any_db) == events_before
     with any_db.session() as session:
@@ -187,3 +189,47 @@ def test_erased_merchants_are_not_brought_back(db: Database, tmp_path: Path) -> 
         merchants_module.get_by_external_id(session, "m-2").erased_at = datetime.now(UTC)
     report = import_merchants(db, _write(tmp_path, "again.csv", CSV))
     assert any("was erased" in e.reason and e.line == 3 for e in report.errors)
+
+
+def test_nul_bytes_and_overlong_values_are_bad_rows_not_a_failed_import(
+    any_db: Database, tmp_path: Path
+) -> None:
+    content = (
+        "external_id,company_name,contact_name,phone\n"
+        "n-1,Good,Ala,601 234 567\n"
+        "n-2,Null,Ala\x00Kot,601 234 568\n"
+        f"n-3,{'C' * 300},Ola,601 234 569\n"
+        f"{'x' * 200},Long id,Ela,601 234 570\n"
+        "n-5,Also good,Ula,601 234 571\n"
+    )
+    report = import_merchants(any_db, _write(tmp_path, "nul.csv", content))
+    assert report.created == 2
+    assert [(e.line, e.reason.split(" ")[0]) for e in report.errors] == [
+        (3, "contact_name"),
+        (4, "company_name"),
+        (5, "external_id"),
+    ]
+    assert "NUL" in report.errors[0].reason and "256" in report.errors[1].reason
+
+
+def test_validation_runs_without_holding_the_write_lock(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live call's status callback writes while the file is still being validated: on
+    SQLite it would wait for the import's write lock (and fail after 30 s) if one were held."""
+    from voicebot.crm.events import record_event
+
+    original = importer_module.normalise_merchant
+    waits = []
+
+    def normalise_then_write_elsewhere(record, **kwargs):
+        started = time.monotonic()
+        with db.session() as session:  # another unit of work, as a status callback's
+            record_event(session, "call.status", note="during import")
+        waits.append(time.monotonic() - started)
+        return original(record, **kwargs)
+
+    monkeypatch.setattr("voicebot.crm.importer.normalise_merchant", normalise_then_write_elsewhere)
+    report = import_merchants(db, _write(tmp_path, "m.csv", CSV))
+    assert report.created == 3 and len(waits) == 7
+    assert max(waits) < 5

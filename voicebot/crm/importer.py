@@ -1,5 +1,10 @@
 """Merchant import from CSV or JSON: good rows are stored, bad rows reported with their line
-and reason, and the whole import is one transaction so a crash leaves the database as it was."""
+and reason, and the whole import is one transaction so a crash leaves the database as it was.
+
+Every row is read, validated and normalised first, with no database transaction open; only
+then is everything written in one short bulk transaction (a few statements per thousand
+rows). On SQLite that transaction holds the write lock, so keeping it short is what lets
+live calls' status callbacks through while a large file is imported."""
 
 from __future__ import annotations
 
@@ -11,15 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
 from voicebot.crm.db import Database
 from voicebot.crm.events import record_event
 from voicebot.crm.merchants import (
     MERCHANT_FIELDS,
     PREFILL_FIELDS,
     InvalidMerchant,
+    MerchantData,
     normalise_merchant,
-    upsert_merchant,
 )
+from voicebot.crm.models import Event, Merchant, MerchantStatus, utcnow
 
 KNOWN_COLUMNS = set(MERCHANT_FIELDS) | set(PREFILL_FIELDS)
 # Sign-up lists (payment methods, ...) arrive in CSV cells separated by these.
@@ -127,33 +136,18 @@ def _json_item_lines(content: str) -> Iterator[int]:
             return
 
 
-def import_merchants(db: Database, path: Path, *, default_region: str = "PL") -> ImportReport:
+BATCH_ROWS = 1000  # rows per bulk statement; all batches share one transaction
+
+
+def import_merchants(
+    db: Database, path: Path, *, default_region: str = "PL", batch_rows: int = BATCH_ROWS
+) -> ImportReport:
     records, ignored = read_records(path)
     report = ImportReport(ignored_columns=ignored)
-    seen: dict[str, int] = {}
+    rows = validate_records(records, default_region, report)  # no transaction open yet
     with db.session() as session:
-        for line, record in records:
-            try:
-                if "__invalid__" in record:
-                    raise InvalidMerchant(record["__invalid__"])
-                if "__extra__" in record:
-                    raise InvalidMerchant("more cells than the header has columns")
-                data = normalise_merchant(record, default_region=default_region)
-                if data.external_id in seen:
-                    raise InvalidMerchant(
-                        f"external_id {data.external_id!r} already appears"
-                        f" on line {seen[data.external_id]}"
-                    )
-                with session.begin_nested():
-                    _, created = upsert_merchant(session, data)
-            except InvalidMerchant as exc:
-                report.errors.append(RowError(line, str(exc)))
-                continue
-            seen[data.external_id] = line
-            if created:
-                report.created += 1
-            else:
-                report.updated += 1
+        for start in range(0, len(rows), batch_rows):
+            write_batch(session, rows[start : start + batch_rows], report)
         record_event(
             session,
             "merchants.imported",
@@ -163,4 +157,116 @@ def import_merchants(db: Database, path: Path, *, default_region: str = "PL") ->
             updated=report.updated,
             rejected=len(report.errors),
         )
+    report.errors.sort(key=lambda error: error.line)
     return report
+
+
+def validate_records(
+    records: list[tuple[int, dict[str, Any]]], default_region: str, report: ImportReport
+) -> list[tuple[int, MerchantData]]:
+    """Normalised rows ready to write; bad ones go to the report with their line."""
+    rows: list[tuple[int, MerchantData]] = []
+    seen: dict[str, int] = {}
+    for line, record in records:
+        try:
+            if "__invalid__" in record:
+                raise InvalidMerchant(record["__invalid__"])
+            if "__extra__" in record:
+                raise InvalidMerchant("more cells than the header has columns")
+            data = normalise_merchant(record, default_region=default_region)
+            if data.external_id in seen:
+                raise InvalidMerchant(
+                    f"external_id {data.external_id!r} already appears"
+                    f" on line {seen[data.external_id]}"
+                )
+        except InvalidMerchant as exc:
+            report.errors.append(RowError(line, str(exc)))
+            continue
+        seen[data.external_id] = line
+        rows.append((line, data))
+    return rows
+
+
+_COPIED = ("company_name", "contact_name", "phone", "email", "country", "language", "timezone")
+_WATCHED = ("phone", "language", "timezone", "email")  # changes named in merchant.updated
+
+
+def write_batch(
+    session: Session, batch: list[tuple[int, MerchantData]], report: ImportReport
+) -> None:
+    """Create or update a batch of merchants with a few bulk statements, as upsert_merchant
+    would one by one: opt-outs and statuses kept, erased merchants refused, events written."""
+    existing = {
+        row.external_id: row
+        for row in session.execute(
+            select(
+                Merchant.id,
+                Merchant.external_id,
+                Merchant.erased_at,
+                Merchant.signup_data,
+                *(getattr(Merchant, name) for name in _WATCHED),
+            ).where(Merchant.external_id.in_([data.external_id for _, data in batch]))
+        )
+    }
+    now = utcnow()
+    created: list[dict[str, Any]] = []
+    updated: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for line, data in batch:
+        old = existing.get(data.external_id)
+        if old is not None and old.erased_at is not None:
+            report.errors.append(
+                RowError(
+                    line, f"merchant {data.external_id!r} was erased and cannot be re-imported"
+                )
+            )
+            continue
+        values: dict[str, Any] = {name: getattr(data, name) for name in _COPIED}
+        if data.consent_source is not None:
+            values |= {
+                "consent_source": data.consent_source,
+                "consent_at": data.consent_at,
+                "consent_text": data.consent_text,
+            }
+        if old is None:
+            created.append(
+                {
+                    "external_id": data.external_id,
+                    "status": MerchantStatus.NEW,
+                    "signup_data": data.signup_data,
+                    **values,
+                }
+            )
+            continue
+        updated.append(
+            {
+                "id": old.id,
+                "signup_data": {**(old.signup_data or {}), **data.signup_data},
+                "updated_at": now,
+                **values,
+            }
+        )
+        changed = sorted(name for name in _WATCHED if getattr(old, name) != values[name])
+        events.append(_event("merchant.updated", old.id, changed))
+    if created:
+        # Plain executemany, then one query for the new ids: RETURNING in a bulk insert
+        # would make SQLite run one statement per row.
+        session.execute(insert(Merchant), created)
+        new_ids = [row["external_id"] for row in created]
+        ids = session.scalars(select(Merchant.id).where(Merchant.external_id.in_(new_ids)))
+        events += [_event("merchant.created", merchant_id, None) for merchant_id in ids]
+    if updated:
+        session.execute(update(Merchant), updated)
+    if events:
+        session.execute(insert(Event), events)
+    report.created += len(created)
+    report.updated += len(updated)
+
+
+def _event(kind: str, merchant_id: int, changed: list[str] | None) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "actor": "import",
+        "merchant_id": merchant_id,
+        "data": {"changed": changed},
+    }
