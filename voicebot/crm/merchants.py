@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from voicebot.crm.events import record_event
 from voicebot.crm.models import Merchant, MerchantStatus
+from voicebot.integers import parse_id
 
 # The language a merchant is called in when the platform does not say; more is data, not code.
 LANGUAGE_BY_COUNTRY = {"PL": "pl", "CZ": "cs", "RU": "ru", "BY": "ru", "KZ": "ru"}
@@ -304,8 +305,9 @@ def list_merchants(
 
 def get_merchant(session: Session, reference: str | int) -> Merchant | None:
     """A merchant by database id or by the platform's external id."""
-    if isinstance(reference, int) or str(reference).isdigit():
-        merchant = session.get(Merchant, int(reference))
+    merchant_id = parse_id(reference)
+    if merchant_id is not None:
+        merchant = session.get(Merchant, merchant_id)
         if merchant is not None:
             return merchant
     return get_by_external_id(session, str(reference))
