@@ -122,11 +122,11 @@ def test_a_crash_mid_import_leaves_the_database_as_it_was(
     original = importer_module.write_batch
     batches = []
 
-    def crash_on_second_batch(session, batch, report):
+    def crash_on_second_batch(session, batch, *rest):
         batches.append(batch)
         if len(batches) == 2:
             raise RuntimeError("disk full")
-        return original(session, batch, report)
+        return original(session, batch, *rest)
 
     monkeypatch.setattr("voicebot.crm.importer.write_batch", crash_on_second_batch)
     renamed = CSV.replace("Anna Nowak", "Changed").replace("m-2", "m-new")

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from voicebot.crm.bulk_rows import BulkInsert, BulkUpdate, converter
 from voicebot.crm.db import Database
 from voicebot.crm.events import record_event
 from voicebot.crm.merchants import (
@@ -28,7 +30,7 @@ from voicebot.crm.merchants import (
     MerchantData,
     normalise_merchant,
 )
-from voicebot.crm.models import Event, Merchant, MerchantStatus, utcnow
+from voicebot.crm.models import Event, Merchant, MerchantStatus
 
 KNOWN_COLUMNS = set(MERCHANT_FIELDS) | set(PREFILL_FIELDS)
 # Sign-up lists (payment methods, ...) arrive in CSV cells separated by these.
@@ -144,10 +146,13 @@ def import_merchants(
 ) -> ImportReport:
     records, ignored = read_records(path)
     report = ImportReport(ignored_columns=ignored)
-    rows = validate_records(records, default_region, report)  # no transaction open yet
+    # Everything slow happens before the transaction: reading, validating, converting.
+    rows = validate_records(records, default_region, report)
+    writer = MerchantWriter(db.engine.dialect)
+    prepared = [writer.prepare(line, data) for line, data in rows]
     with db.session() as session:
-        for start in range(0, len(rows), batch_rows):
-            write_batch(session, rows[start : start + batch_rows], report)
+        for start in range(0, len(prepared), batch_rows):
+            write_batch(session, prepared[start : start + batch_rows], report, writer)
         record_event(
             session,
             "merchants.imported",
@@ -188,11 +193,51 @@ def validate_records(
 
 
 _COPIED = ("company_name", "contact_name", "phone", "email", "country", "language", "timezone")
+_CONSENT = ("consent_source", "consent_at", "consent_text")
 _WATCHED = ("phone", "language", "timezone", "email")  # changes named in merchant.updated
 
 
+@dataclass
+class PreparedRow:
+    line: int
+    data: MerchantData
+    values: dict[str, Any]  # the merchants row as the driver takes it, were it new
+
+
+class MerchantWriter:
+    """Rows converted for the driver before the transaction; inside it, only executemany."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.merchants = BulkInsert(Merchant.__table__, dialect)  # type: ignore[arg-type]
+        self.events = BulkInsert(Event.__table__, dialect)  # type: ignore[arg-type]
+        self.signup_data = converter(Merchant.__table__.c.signup_data, dialect)
+        self.updates = {
+            consent: BulkUpdate(
+                Merchant.__table__,  # type: ignore[arg-type]
+                [*_COPIED, *(_CONSENT if consent else ()), "signup_data", "updated_at"],
+                dialect,
+            )
+            for consent in (False, True)
+        }
+        # Every merchant.created event is the same but for the merchant's id.
+        self.created_event = self.events.convert(
+            {"kind": "merchant.created", "actor": "import", "data": {"changed": None}}
+        )
+
+    def prepare(self, line: int, data: MerchantData) -> PreparedRow:
+        row: dict[str, Any] = {name: getattr(data, name) for name in _COPIED}
+        if data.consent_source is not None:
+            row |= {name: getattr(data, name) for name in _CONSENT}
+        row |= {
+            "external_id": data.external_id,
+            "status": MerchantStatus.NEW,
+            "signup_data": data.signup_data,
+        }
+        return PreparedRow(line, data, self.merchants.convert(row))
+
+
 def write_batch(
-    session: Session, batch: list[tuple[int, MerchantData]], report: ImportReport
+    session: Session, batch: list[PreparedRow], report: ImportReport, writer: MerchantWriter
 ) -> None:
     """Create or update a batch of merchants with a few bulk statements, as upsert_merchant
     would one by one: opt-outs and statuses kept, erased merchants refused, events written."""
@@ -205,68 +250,46 @@ def write_batch(
                 Merchant.erased_at,
                 Merchant.signup_data,
                 *(getattr(Merchant, name) for name in _WATCHED),
-            ).where(Merchant.external_id.in_([data.external_id for _, data in batch]))
+            ).where(Merchant.external_id.in_([p.data.external_id for p in batch]))
         )
     }
-    now = utcnow()
     created: list[dict[str, Any]] = []
-    updated: list[dict[str, Any]] = []
+    updated: dict[bool, list[tuple[int, dict[str, Any]]]] = {False: [], True: []}
     events: list[dict[str, Any]] = []
-    for line, data in batch:
-        old = existing.get(data.external_id)
-        if old is not None and old.erased_at is not None:
+    for prepared in batch:
+        data, old = prepared.data, existing.get(prepared.data.external_id)
+        if old is None:
+            created.append(prepared.values)
+            continue
+        if old.erased_at is not None:
             report.errors.append(
                 RowError(
-                    line, f"merchant {data.external_id!r} was erased and cannot be re-imported"
+                    prepared.line,
+                    f"merchant {data.external_id!r} was erased and cannot be re-imported",
                 )
             )
             continue
-        values: dict[str, Any] = {name: getattr(data, name) for name in _COPIED}
-        if data.consent_source is not None:
-            values |= {
-                "consent_source": data.consent_source,
-                "consent_at": data.consent_at,
-                "consent_text": data.consent_text,
-            }
-        if old is None:
-            created.append(
+        merged = {**(old.signup_data or {}), **data.signup_data}
+        values = prepared.values | {"signup_data": writer.signup_data(merged)}
+        updated[data.consent_source is not None].append((old.id, values))
+        changed = sorted(name for name in _WATCHED if getattr(old, name) != getattr(data, name))
+        events.append(
+            writer.events.convert(
                 {
-                    "external_id": data.external_id,
-                    "status": MerchantStatus.NEW,
-                    "signup_data": data.signup_data,
-                    **values,
+                    "kind": "merchant.updated",
+                    "actor": "import",
+                    "merchant_id": old.id,
+                    "data": {"changed": changed},
                 }
             )
-            continue
-        updated.append(
-            {
-                "id": old.id,
-                "signup_data": {**(old.signup_data or {}), **data.signup_data},
-                "updated_at": now,
-                **values,
-            }
         )
-        changed = sorted(name for name in _WATCHED if getattr(old, name) != values[name])
-        events.append(_event("merchant.updated", old.id, changed))
+    writer.merchants.execute(session, created)
     if created:
-        # Plain executemany, then one query for the new ids: RETURNING in a bulk insert
-        # would make SQLite run one statement per row.
-        session.execute(insert(Merchant), created)
-        new_ids = [row["external_id"] for row in created]
+        new_ids = [p.data.external_id for p in batch if p.data.external_id not in existing]
         ids = session.scalars(select(Merchant.id).where(Merchant.external_id.in_(new_ids)))
-        events += [_event("merchant.created", merchant_id, None) for merchant_id in ids]
-    if updated:
-        session.execute(update(Merchant), updated)
-    if events:
-        session.execute(insert(Event), events)
+        events += [writer.created_event | {"merchant_id": merchant_id} for merchant_id in ids]
+    for consent, rows in updated.items():
+        writer.updates[consent].execute(session, rows)
+    writer.events.execute(session, events)
     report.created += len(created)
-    report.updated += len(updated)
-
-
-def _event(kind: str, merchant_id: int, changed: list[str] | None) -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "actor": "import",
-        "merchant_id": merchant_id,
-        "data": {"changed": changed},
-    }
+    report.updated += sum(len(rows) for rows in updated.values())
