@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Table, bindparam
+from sqlalchemy import Column, ColumnElement, Table, bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 
-def converter(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
+def converter(column: ColumnElement[Any], dialect: Dialect) -> Callable[[Any], Any]:
     """The column's value as the driver receives it (the dialect's own type: SQLite stores
     datetimes as text in SQLAlchemy's format)."""
     convert = column.type.dialect_impl(dialect).bind_processor(dialect)
