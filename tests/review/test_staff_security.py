@@ -8,6 +8,7 @@ from __future__ import annotations
 import statistics
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import update
 
@@ -193,3 +194,31 @@ def test_hostile_numbers_and_bytes_on_review_pages(app):
     assert client.get(f"/review/merchants/{'9' * 30}").status_code == 404
     nul = client.get("/review/calls?q=a%00b")
     assert nul.status_code == 400 and "NUL" in nul.text
+
+
+def test_staff_commands_change_a_password_and_remove_an_account(app, web_settings):
+    from click.testing import CliRunner
+
+    from voicebot.cli import cli
+
+    client = app.test_client()
+    login(client, *REVIEWER)
+    cookie = session_cookie(client)
+    env = {
+        "VOICEBOT_CONFIG": str(Path(__file__).resolve().parents[2] / "config.yml"),
+        "VOICEBOT_DATABASE_URL": web_settings.database.url,
+    }
+    runner = CliRunner()
+    changed = runner.invoke(
+        cli,
+        ["staff", "password", REVIEWER[0], "--password-stdin"],
+        input="another long password\n",
+        env=env,
+    )
+    assert changed.exit_code == 0, changed.output
+    assert "sessions have ended" in changed.output
+    assert not opens_calls(app, cookie)
+    assert attempt(app.test_client(), REVIEWER[0], "another long password").status_code == 302
+    removed = runner.invoke(cli, ["staff", "remove", REVIEWER[0]], env=env)
+    assert removed.exit_code == 0
+    assert attempt(app.test_client(), REVIEWER[0], "another long password").status_code == 401
