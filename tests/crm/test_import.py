@@ -84,6 +84,10 @@ def test_csv_import_keeps_good_rows_and_reports_bad_ones(any_db: Database, tmp_p
 
 def test_reimport_updates_instead_of_duplicating(any_db: Database, tmp_path: Path) -> None:
     import_merchants(any_db, _write(tmp_path, "m.csv", CSV))
+    events = _events(any_db)
+    same = import_merchants(any_db, _write(tmp_path, "same.csv", CSV))
+    assert (same.created, same.updated) == (0, 3)
+    assert _events(any_db) == events + 1  # only merchants.imported: nothing changed
     changed = CSV.replace("Anna Nowak", "Anna Kowalska")
     report = import_merchants(any_db, _write(tmp_path, "m2.csv", changed))
     assert (report.created, report.updated) == (0, 3)

@@ -236,6 +236,13 @@ class MerchantWriter:
         return PreparedRow(line, data, self.merchants.convert(row))
 
 
+def _unchanged(old: Any, data: MerchantData, merged: dict[str, Any]) -> bool:
+    names = (*_COPIED, *(_CONSENT if data.consent_source is not None else ()))
+    return merged == old.signup_data and all(
+        getattr(old, name) == getattr(data, name) for name in names
+    )
+
+
 def write_batch(
     session: Session, batch: list[PreparedRow], report: ImportReport, writer: MerchantWriter
 ) -> None:
@@ -249,7 +256,7 @@ def write_batch(
                 Merchant.external_id,
                 Merchant.erased_at,
                 Merchant.signup_data,
-                *(getattr(Merchant, name) for name in _WATCHED),
+                *(getattr(Merchant, name) for name in (*_COPIED, *_CONSENT)),
             ).where(Merchant.external_id.in_([p.data.external_id for p in batch]))
         )
     }
@@ -270,6 +277,9 @@ def write_batch(
             )
             continue
         merged = {**(old.signup_data or {}), **data.signup_data}
+        if _unchanged(old, data, merged):  # a file sent again: nothing to write or lock for
+            report.updated += 1
+            continue
         values = prepared.values | {"signup_data": writer.signup_data(merged)}
         updated[data.consent_source is not None].append((old.id, values))
         changed = sorted(name for name in _WATCHED if getattr(old, name) != getattr(data, name))
