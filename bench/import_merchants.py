@@ -22,7 +22,7 @@ from voicebot.crm.events import record_event
 from voicebot.crm.importer import import_merchants
 
 
-def write_file(path: Path, rows: int) -> None:
+def write_file(path: Path, rows: int, company: str = "Sklep") -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(
@@ -32,7 +32,7 @@ def write_file(path: Path, rows: int) -> None:
             writer.writerow(
                 [
                     f"bench-{i}",
-                    f"Sklep {i} sp. z o.o.",
+                    f"{company} {i} sp. z o.o.",
                     f"Osoba {i}",
                     f"+48 600 {i // 1000:03d} {i % 1000:03d}",
                     f"sklep{i}@example.pl",
@@ -63,17 +63,22 @@ def run(url: str, rows: int, label: str) -> None:
         started = time.monotonic()
         report = import_merchants(db, path)
         first = time.monotonic() - started
+        changed = Path(tmp) / "changed.csv"
+        write_file(changed, rows, company="Sklep nowy")
         started = time.monotonic()
-        again = import_merchants(db, path)  # every row an update this time
+        again = import_merchants(db, changed)  # every row an update
         second = time.monotonic() - started
+        started = time.monotonic()
+        import_merchants(db, changed)  # the same file again: nothing changes
+        third = time.monotonic() - started
         stop.set()
         writer.join()
     db.dispose()
     waits.sort()
     print(
         f"{label}: {rows} rows created in {first:.1f} s ({report.created} created,"
-        f" {len(report.errors)} rejected); re-import (updates) {second:.1f} s"
-        f" ({again.updated} updated)"
+        f" {len(report.errors)} rejected); changed file {second:.1f} s"
+        f" ({again.updated} updated); same file again {third:.1f} s"
     )
     print(
         f"{label}: concurrent small writes: {len(waits)}, median wait"
