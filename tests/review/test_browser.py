@@ -4,6 +4,7 @@ log in, open a call, play the recording from a turn, edit a field, approve."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,12 +78,13 @@ def test_review_a_call_in_chromium(live_server, browser_page, db, recorded_call)
     # Play from the fourth turn: the player seeks there and that turn lights up.
     turn = page.locator("#turn-3")
     start = float(turn.get_attribute("data-start"))
-    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    wait_for_js(page, "document.getElementById('player').readyState >= 1")
     turn.click()
-    page.wait_for_function(
-        "() => { const p = document.getElementById('player');"
-        f" return !p.paused && p.currentTime > {start + 0.2}; }}",
-        timeout=15000,
+    wait_for_js(
+        page,
+        "(() => { const p = document.getElementById('player');"
+        f" return !p.paused && p.currentTime > {start + 0.2}; }})()",
+        timeout=15,
     )
     page.wait_for_selector("#turn-3.playing", timeout=5000)
     duration = page.evaluate("document.getElementById('player').duration")
@@ -110,6 +112,15 @@ def test_review_a_call_in_chromium(live_server, browser_page, db, recorded_call)
     page.wait_for_selector("svg.chart")
     assert page.locator("[data-figure=calls-today]").inner_text() == "1"
     page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
+
+
+def wait_for_js(page, expression: str, timeout: float = 30) -> None:
+    """Poll from the test side: Playwright's wait_for_function evaluates its predicate with
+    eval inside the page, which the review pages' Content-Security-Policy rightly forbids."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"not true in {timeout} s: {expression}"
+        time.sleep(0.05)
 
 
 def recorded_call_duration(path: Path) -> float:
