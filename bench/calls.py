@@ -2,6 +2,15 @@
 
     python bench/calls.py --calls 4 --scenario bench_en --engine whisper
     python bench/calls.py --calls 20 --vosk-stand-in ko --server-process
+    python bench/calls.py --capacity --workers 1,2 --ladder 1,2,4 --vosk-stand-in ko
+
+--capacity drives the gunicorn-served process tree (`voicebot serve --workers W`) with more
+and more concurrent calls per worker count and prints the most it held with the bot's
+processing p95 <= 150 ms and no missed frame, with CPU and memory per call and the share of
+CPU that is neither recognition nor synthesis (the call tier's own overhead). Recognition's
+CPU is measured by decoding the merchant side of every recording again in this process
+with the same engine (the calls' own decoding runs in threads that cannot be told apart);
+synthesis is the TTS worker processes' CPU.
 
 Prints voice-to-voice latency (the merchant's last speech frame -> the first bot audio frame
 on the line) p50/p95, the bot's processing part after the endpoint was decided, CPU seconds
@@ -24,6 +33,8 @@ import sys
 import tempfile
 import threading
 import time
+import wave
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -61,8 +72,23 @@ def _children(pid: int) -> list[int]:
 
 
 def _tree(pid: int) -> list[int]:
-    """The process and its live children (the TTS workers)."""
-    return [pid, *_children(pid)]
+    """The process and all its live descendants (gunicorn workers, their TTS workers)."""
+    members = [pid]
+    for child in _children(pid):
+        members.extend(_tree(child))
+    return members
+
+
+def tts_pids(pid: int) -> list[int]:
+    """The TTS worker processes in the tree (they run espeak-ng: synthesis, not our overhead)."""
+    return [m for m in _tree(pid) if _is_tts(m)]
+
+
+def _is_tts(pid: int) -> bool:
+    try:
+        return b"tts_worker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def rss_mb(pid: int) -> float:
@@ -78,25 +104,24 @@ def rss_mb(pid: int) -> float:
     return total
 
 
-def cpu_s(pid: int) -> float:
-    """User + system CPU seconds of the process and its children, live or ended."""
+def cpu_s(pid: int, members: list[int] | None = None) -> float:
+    """User + system CPU seconds of the process tree (or of ``members``), live or ended."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for member in _tree(pid):
+    for member in _tree(pid) if members is None else members:
         try:
             fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        # utime, stime, and for the top process the waited-for children's cutime, cstime
-        used = fields[11:13] + (fields[13:15] if member == pid else [])
-        total += sum(int(v) for v in used) / ticks
+        # utime, stime, and the waited-for children's cutime, cstime
+        total += sum(int(v) for v in fields[11:15]) / ticks
     return total
 
 
 class ServerProcess:
     """`voicebot serve` in its own process, configured like the simulator expects."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], workers: int) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.api_url = f"http://127.0.0.1:{free_port()}"
@@ -106,7 +131,10 @@ class ServerProcess:
             "VOICEBOT_TWILIO_API_BASE_URL": self.api_url,
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "voicebot", "serve", "--port", str(self.port)],
+            [
+                sys.executable,
+                *("-m", "voicebot", "serve", "--port", str(self.port), "--workers", str(workers)),
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -116,7 +144,7 @@ class ServerProcess:
             if self.process.poll() is not None:
                 sys.exit(f"voicebot serve exited with {self.process.returncode}")
             try:
-                if requests.get(f"{self.url}/healthz", timeout=1).ok:
+                if requests.get(f"{self.url}/readyz", timeout=1).ok:
                     return
             except requests.RequestException:
                 time.sleep(0.5)
@@ -124,15 +152,227 @@ class ServerProcess:
         sys.exit("voicebot serve did not start within 180 s")
 
     def close(self) -> None:
-        self.process.terminate()
+        self.process.terminate()  # gunicorn drains (no call is left) and exits
         try:
-            self.process.wait(timeout=20)
+            self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             self.process.kill()
 
 
 def pct(values: list[float], p: float) -> str:
     return f"{np.percentile(values, p):.0f} ms" if values else "-"
+
+
+@dataclass
+class Run:
+    """One batch of concurrent calls and what it cost."""
+
+    calls: int
+    workers: int | None  # None: the bot in this process
+    results: list[SimulationResult]
+    failures: list[str]
+    wall_s: float
+    cpu_s: float  # the server's whole process tree
+    tts_cpu_s: float  # of that, the TTS worker processes
+    asr_cpu_s: float  # recognition of the same audio, decoded again here
+    rss_start_mb: float
+    rss_peak_mb: float
+
+    @property
+    def processing(self) -> list[float]:
+        return [float(v) for r in self.results for v in r.processing_ms]
+
+    @property
+    def missed(self) -> int:
+        return sum(r.missed_frames for r in self.results)
+
+    @property
+    def held(self) -> bool:
+        """Every call done, processing p95 within budget, not a frame missed."""
+        p95 = np.percentile(self.processing, 95) if self.processing else float("inf")
+        return not self.failures and p95 <= PROCESSING_BUDGET_MS and self.missed == 0
+
+    @property
+    def overhead_cpu_s(self) -> float:
+        return max(0.0, self.cpu_s - self.tts_cpu_s - self.asr_cpu_s)
+
+
+PROCESSING_BUDGET_MS = 150
+
+
+def recognition_cpu_s(results: list[SimulationResult], settings, language: str) -> float:  # type: ignore[no-untyped-def]
+    """CPU seconds to recognise the merchant side of every recording once more, here."""
+    from voicebot.speech.engines import load_recognizer_engine
+
+    engine = load_recognizer_engine(language, settings.speech)
+    total = 0.0
+    for result in results:
+        if not result.recording_path:
+            continue
+        with wave.open(result.recording_path) as wav:
+            frames = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+        merchant = frames.reshape(-1, 2)[:, 0].copy().tobytes()  # left: the merchant
+        stream = engine.open_stream(sample_rate=8000)
+        started = time.process_time()
+        for at in range(0, len(merchant), 320):
+            stream.accept(merchant[at : at + 320])
+        stream.flush()
+        total += time.process_time() - started
+    return total
+
+
+def run_calls(
+    args: argparse.Namespace, env: dict[str, str], base, calls: int, workers: int | None
+) -> Run:  # type: ignore[no-untyped-def]
+    db = Database(env["VOICEBOT_DATABASE_URL"])
+    db.upgrade()
+    env = dict(env)
+    server = ServerProcess(env, workers) if workers else None
+    if server is not None:
+        env["VOICEBOT_TWILIO_API_BASE_URL"] = server.api_url
+    settings = load_settings(environ=env)
+    measured = server.process.pid if server is not None else os.getpid()
+    results: list[SimulationResult] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+
+    server_url = server.url if server is not None else None
+    with Simulator(settings, db, speed=args.speed, server_url=server_url) as simulator:
+        simulator.warm_up([base.language])
+        tts = tts_pids(measured)
+        cpu0, tts0 = cpu_s(measured), cpu_s(measured, tts)
+        rss0, t0 = rss_mb(measured), time.monotonic()
+        peak = [rss0]
+
+        def one(i: int) -> None:
+            scenario = copy.deepcopy(base)
+            scenario.merchant["external_id"] = f"bench-{calls}-{i}"
+            scenario.merchant["phone"] = base.merchant["phone"][:-3] + f"{100 + i:03d}"
+            try:
+                result = simulator.run(scenario, timeout_s=args.timeout)
+            except Exception as exc:  # counted, never hidden
+                with lock:
+                    failures.append(f"call {i}: {type(exc).__name__}: {exc}")
+                return
+            with lock:
+                results.append(result)
+                if result.outcome in (None, "error") or result.session_error:
+                    failures.append(
+                        f"call {i}: outcome {result.outcome} {result.session_error or ''}"
+                    )
+
+        def sample() -> None:
+            while len(results) + len(failures) < calls:
+                peak[0] = max(peak[0], rss_mb(measured))
+                time.sleep(0.5)
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(calls)]
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        for thread in threads:
+            thread.start()
+            time.sleep(args.stagger_ms / 1000)
+        for thread in threads:
+            thread.join()
+        wall = time.monotonic() - t0
+        cpu = cpu_s(measured) - cpu0
+        tts_cpu = cpu_s(measured, tts) - tts0
+    if server is not None:
+        server.close()
+    asr = recognition_cpu_s(results, settings, base.language) if workers else 0.0
+    db.dispose()
+    return Run(calls, workers, results, failures, wall, cpu, tts_cpu, asr, rss0, peak[0])
+
+
+def print_run(run: Run, args: argparse.Namespace, engine_label: str, scenario: str) -> None:
+    results = run.results
+    line = [v for r in results for v in r.voice_to_voice_ms]
+    bot = [float(v) for r in results for v in r.latencies_ms]
+    late = sum(r.line.late_ticks for r in results)
+    turns = sum(len(r.turns) for r in results)
+    where = (
+        f"bot in `voicebot serve --workers {run.workers}` (gunicorn)"
+        if run.workers
+        else "bot and simulator in one process"
+    )
+    print(
+        f"engine {engine_label}, scenario {scenario}, {run.calls} concurrent calls, "
+        f"speed {args.speed}, {os.cpu_count()} CPUs, {where}"
+    )
+    print(f"  voice-to-voice (line)       p50 {pct(line, 50)}  p95 {pct(line, 95)}  n={len(line)}")
+    print(f"  bot: end of speech -> audio p50 {pct(bot, 50)}  p95 {pct(bot, 95)}  n={len(bot)}")
+    print(
+        f"  processing after endpoint   p50 {pct(run.processing, 50)}  "
+        f"p95 {pct(run.processing, 95)}"
+    )
+    print(
+        f"  CPU {run.cpu_s:.1f} s total, {run.cpu_s / max(1, run.calls):.1f} s per call, "
+        f"{run.cpu_s / run.wall_s * 100:.0f}% of one core over {run.wall_s:.0f} s wall"
+    )
+    if run.workers:
+        print(
+            f"  of which synthesis (TTS workers) {run.tts_cpu_s:.1f} s, recognition "
+            f"{run.asr_cpu_s:.1f} s, the rest {run.overhead_cpu_s:.1f} s = "
+            f"{overhead_share(run) * 100:.1f}% of a core per call"
+        )
+    print(
+        f"  memory: {run.rss_start_mb:.0f} MB after warm-up, peak {run.rss_peak_mb:.0f} MB, "
+        f"{(run.rss_peak_mb - run.rss_start_mb) / max(1, run.calls):.1f} MB per call"
+    )
+    print(
+        f"  turns {turns}, missed frames {run.missed}, late pacing ticks {late}, "
+        f"failures {len(run.failures)}"
+    )
+    for failure in run.failures:
+        print(f"    {failure}")
+
+
+def overhead_share(run: Run) -> float:
+    """The call tier's own CPU (neither recognition nor synthesis), per call, as a share of
+    one core over the time the calls lasted."""
+    return run.overhead_cpu_s / max(1, run.calls) / run.wall_s
+
+
+def capacity(args: argparse.Namespace, env, base, engine_label: str) -> bool:  # type: ignore[no-untyped-def]
+    """Per worker count: raise the concurrent calls until a step is not held."""
+    rows = []
+    for workers in [int(w) for w in args.workers.split(",")]:
+        best: Run | None = None
+        last: Run | None = None
+        for calls in [int(c) for c in args.ladder.split(",")]:
+            env_run = {
+                **env,
+                "VOICEBOT_DATABASE_URL": f"{env['VOICEBOT_DATABASE_URL']}-{workers}-{calls}",
+            }
+            last = run_calls(args, env_run, base, calls, workers)
+            print_run(last, args, engine_label, base.name)
+            if not last.held:
+                break
+            best = last
+        rows.append((workers, best, last))
+    print()
+    print(f"capacity, {engine_label}, scenario {base.name}, speed {args.speed}:")
+    print(
+        "  workers | calls held | processing p95 | missed | CPU s/call | MB/call | "
+        "not ASR/TTS, % core/call | first step not held"
+    )
+    for workers, best, last in rows:
+        shown = best or last
+        assert shown is not None
+        failed = (
+            "-"
+            if last is best
+            else f"{last.calls} calls (p95 {pct(last.processing, 95)}, missed {last.missed},"
+            f" failures {len(last.failures)})"
+        )
+        print(
+            f"  {workers:7d} | {best.calls if best else 0:10d} | "
+            f"{pct(shown.processing, 95):>14} | {shown.missed:6d} | "
+            f"{shown.cpu_s / max(1, shown.calls):10.1f} | "
+            f"{(shown.rss_peak_mb - shown.rss_start_mb) / max(1, shown.calls):7.1f} | "
+            f"{overhead_share(shown) * 100:25.1f} | {failed}"
+        )
+    return True
 
 
 def main() -> None:
@@ -153,13 +393,23 @@ def main() -> None:
     parser.add_argument(
         "--server-process",
         action="store_true",
-        help="run the bot as its own `voicebot serve` process and measure that process",
+        help="run the bot as `voicebot serve` (gunicorn, one worker) and measure its processes",
     )
+    parser.add_argument(
+        "--workers",
+        default=None,
+        help="gunicorn worker processes (implies --server-process);"
+        " with --capacity a list, e.g. 1,2",
+    )
+    parser.add_argument(
+        "--capacity", action="store_true", help="find the most calls held, per worker count"
+    )
+    parser.add_argument("--ladder", default="1,2,4,6,8", help="concurrent calls tried, in order")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
 
     base = load_scenario(args.scenario)
-    tmp = Path(tempfile.mkdtemp(prefix="voicebot-bench-"))
+    tmp = args.tmp = Path(tempfile.mkdtemp(prefix="voicebot-bench-"))
     models_env, engine_label = {}, args.engine
     if args.vosk_stand_in:
         models_env = {"VOICEBOT_SPEECH_MODELS_DIR": str(stand_in_models(tmp, args, base.language))}
@@ -169,90 +419,18 @@ def main() -> None:
         "VOICEBOT_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
         "VOICEBOT_CALL_RECORDINGS_DIR": str(tmp / "recordings"),
         "VOICEBOT_SPEECH_ENGINES": f'{{"{base.language}": "{args.engine}"}}',
+        "VOICEBOT_DIALOG_LANGUAGES": f'["{base.language}"]',  # each worker loads only these
         **models_env,
         "VOICEBOT_TWILIO_AUTH_TOKEN": os.environ.get("VOICEBOT_TWILIO_AUTH_TOKEN", "bench-token"),
     }
-    db = Database(env["VOICEBOT_DATABASE_URL"])
-    db.upgrade()
-    server = ServerProcess(env) if args.server_process else None
-    if server is not None:
-        env["VOICEBOT_TWILIO_API_BASE_URL"] = server.api_url
-    settings = load_settings(environ=env)
-    measured = server.process.pid if server is not None else os.getpid()
-    results: list[SimulationResult] = []
-    failures: list[str] = []
-    lock = threading.Lock()
-
-    server_url = server.url if server is not None else None
-    with Simulator(settings, db, speed=args.speed, server_url=server_url) as simulator:
-        simulator.warm_up([base.language])
-        cpu0, rss0, t0 = cpu_s(measured), rss_mb(measured), time.monotonic()
-        peak = [rss0]
-
-        def one(i: int) -> None:
-            scenario = copy.deepcopy(base)
-            scenario.merchant["external_id"] = f"bench-{i}"
-            scenario.merchant["phone"] = base.merchant["phone"][:-3] + f"{100 + i:03d}"
-            try:
-                result = simulator.run(scenario, timeout_s=args.timeout)
-            except Exception as exc:  # counted, never hidden
-                with lock:
-                    failures.append(f"call {i}: {type(exc).__name__}: {exc}")
-                return
-            with lock:
-                results.append(result)
-                if result.outcome in (None, "error") or result.session_error:
-                    failures.append(
-                        f"call {i}: outcome {result.outcome} {result.session_error or ''}"
-                    )
-
-        def sample() -> None:
-            while len(results) + len(failures) < args.calls:
-                peak[0] = max(peak[0], rss_mb(measured))
-                time.sleep(0.5)
-
-        threads = [threading.Thread(target=one, args=(i,)) for i in range(args.calls)]
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        for thread in threads:
-            thread.start()
-            time.sleep(args.stagger_ms / 1000)
-        for thread in threads:
-            thread.join()
-        wall = time.monotonic() - t0
-        cpu = cpu_s(measured) - cpu0
-    if server is not None:
-        server.close()
-
-    line = [v for r in results for v in r.voice_to_voice_ms]
-    processing = [float(v) for r in results for v in r.processing_ms]
-    bot = [float(v) for r in results for v in r.latencies_ms]
-    missed = sum(r.missed_frames for r in results)
-    late = sum(r.line.late_ticks for r in results)
-    turns = sum(len(r.turns) for r in results)
-    print(
-        f"engine {engine_label}, scenario {base.name}, {args.calls} concurrent calls, "
-        f"speed {args.speed}, {os.cpu_count()} CPUs, "
-        + ("bot in its own server process" if server else "bot and simulator in one process")
-    )
-    print(f"  voice-to-voice (line)       p50 {pct(line, 50)}  p95 {pct(line, 95)}  n={len(line)}")
-    print(f"  bot: end of speech -> audio p50 {pct(bot, 50)}  p95 {pct(bot, 95)}  n={len(bot)}")
-    print(f"  processing after endpoint   p50 {pct(processing, 50)}  p95 {pct(processing, 95)}")
-    print(
-        f"  CPU {cpu:.1f} s total, {cpu / max(1, args.calls):.1f} s per call, "
-        f"{cpu / wall * 100:.0f}% of one core over {wall:.0f} s wall"
-    )
-    print(
-        f"  memory: {rss0:.0f} MB after warm-up, peak {peak[0]:.0f} MB, "
-        f"{(peak[0] - rss0) / max(1, args.calls):.1f} MB per call"
-    )
-    print(
-        f"  turns {turns}, missed frames {missed}, late pacing ticks {late}, "
-        f"failures {len(failures)}"
-    )
-    for failure in failures:
-        print(f"    {failure}")
-    sys.exit(1 if failures else 0)
+    if args.capacity:
+        args.workers = args.workers or "1,2"
+        capacity(args, env, base, engine_label)
+        return
+    workers = int(args.workers) if args.workers else (1 if args.server_process else None)
+    run = run_calls(args, env, base, args.calls, workers)
+    print_run(run, args, engine_label, base.name)
+    sys.exit(1 if run.failures else 0)
 
 
 if __name__ == "__main__":

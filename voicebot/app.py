@@ -24,11 +24,6 @@ def create_app(settings: Settings, db: Database | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.server.max_request_bytes,  # larger bodies: 413
     )
     _register_blueprints(app)
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
     return app
 
 
@@ -44,4 +39,8 @@ def _register_blueprints(app: Flask) -> None:
     import voicebot.api
 
     voicebot.api.register(app)
-    pass
+    import voicebot.serving.health
+    import voicebot.serving.metrics_endpoint
+
+    voicebot.serving.health.register(app)  # /healthz, /readyz
+    voicebot.serving.metrics_endpoint.register(app)  # /metrics

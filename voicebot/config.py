@@ -14,6 +14,7 @@ in a repository by accident.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from functools import lru_cache
@@ -65,6 +66,28 @@ class ServerSettings(Section):
     public_base_url: str = "http://127.0.0.1:8080"
     ws_max_message_bytes: int = Field(default=65536, ge=1024)  # larger stream messages: refused
     max_request_bytes: int = Field(default=1_048_576, ge=1024)  # larger HTTP bodies: 413
+    workers: int = Field(default=0, ge=0, le=256)  # gunicorn worker processes; 0: one per core
+    threads: int = Field(default=32, ge=2, le=1000)  # per worker: each live call holds one
+    drain_timeout_s: float = Field(default=300.0, ge=0)  # SIGTERM: calls may finish this long
+    redis_url: str | None = None  # shared by every instance (API rate limit); None: per process
+    redis_key_prefix: str = "voicebot:"  # keys of this deployment in that Redis
+    metrics_allow: list[str] = ["127.0.0.1/32", "::1/128"]  # who may read /metrics without a token
+    metrics_token: SecretStr | None = secret("bearer token that also opens /metrics")
+    log_format: str = "text"  # text, or json (one JSON object per line)
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        if value not in ("text", "json"):
+            raise ValueError("must be text or json")
+        return value
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # ValueError names the bad entry
+        return value
 
     @field_validator("public_base_url")
     @classmethod
@@ -151,6 +174,11 @@ class CallSettings(Section):
         " w sprawie konfiguracji Pani lub Pana sklepu. Do usłyszenia.",
         "en": "Hello, this is the store platform's virtual assistant. We will call again about"
         " setting up your store. Goodbye.",
+    }
+    drain_text: dict[str, str] = {  # said when a server shutdown ends a call in progress
+        "pl": "Przepraszamy, musimy teraz zakończyć rozmowę. Oddzwonimy wkrótce, aby dokończyć."
+        " Do widzenia.",
+        "en": "Sorry, we have to end the call now. We will call you back soon to finish. Goodbye.",
     }
     apology_text: dict[str, str] = {
         "pl": "Przepraszamy, nie możemy teraz połączyć tej rozmowy. Do widzenia.",

@@ -14,6 +14,7 @@ from voicebot.crm.models import Call, CallStatus, Event, Merchant, MerchantStatu
 from voicebot.dialer.limits import LocalRateLimiter
 from voicebot.dialer.loop import Dialer, embedded_dispatch
 from voicebot.dialer.placing import Placement
+from voicebot.observability.metrics import DIALER_CLAIMS
 
 from .helpers import WARSAW, FakeClock, RecordingPlacer, add_merchant, local
 
@@ -43,8 +44,10 @@ def test_calls_are_spaced_by_the_cps_limit(db: Database, settings: Settings) -> 
     with db.session() as s:
         for _ in range(6):
             add_merchant(s)
+    claims_before = DIALER_CLAIMS._value.get()
     report = make_dialer(db, fast, clock, placer).tick()
     assert len(report.claimed) == 4  # 2 calls/s * 2 s per tick
+    assert DIALER_CLAIMS._value.get() - claims_before == 4  # voicebot_dialer_claims_total
     assert [r.result for r in report.results] == [Placement.PLACED] * 4
     times = [when for _, when in placer.dialled]
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]

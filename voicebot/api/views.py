@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from voicebot.api.formats import FORMATS, export_lines
 from voicebot.api.openapi import openapi_document
-from voicebot.api.ratelimit import TokenBucketLimiter
+from voicebot.api.ratelimit import RateLimiter, rate_limiter
 from voicebot.config import Settings
 from voicebot.crm.db import Database
 from voicebot.crm.exports import (
@@ -61,8 +61,11 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
 
 def init_app(app: Flask) -> None:
     register_id_converter(app)
-    app.extensions["voicebot_api_limiter"] = TokenBucketLimiter(
-        app.config["VOICEBOT_SETTINGS"].api.rate_limit_per_minute
+    settings = app.config["VOICEBOT_SETTINGS"]
+    app.extensions["voicebot_api_limiter"] = rate_limiter(
+        settings.api.rate_limit_per_minute,
+        settings.server.redis_url,
+        settings.server.redis_key_prefix,
     )
 
     # Errors Flask raises before a view runs (unknown URL, wrong method) get the API's
@@ -125,7 +128,7 @@ def require(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             g.token_id, g.token_name, scopes = found
             if scope not in scopes:
                 raise ApiError(403, "insufficient_scope", f"this token lacks the '{scope}' scope")
-            limiter: TokenBucketLimiter = current_app.extensions["voicebot_api_limiter"]
+            limiter: RateLimiter = current_app.extensions["voicebot_api_limiter"]
             allowed, left, wait = limiter.take(g.token_id)
             if not allowed:
                 raise ApiError(

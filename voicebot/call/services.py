@@ -29,6 +29,7 @@ class CallServices:
         self._agent: Any = agent
         self._store_config_reader = store_config_reader
         self._synthesizer: Any = None
+        self.loaded = False  # everything warm_up loads is in memory (readiness)
 
     @property
     def agent(self) -> Any:
@@ -58,16 +59,18 @@ class CallServices:
     def synthesizer(self) -> Any:
         with self._lock:
             if self._synthesizer is None:
+                from voicebot.observability.metrics import MeteredSynthesizer
                 from voicebot.speech.tts import Synthesizer
 
-                self._synthesizer = Synthesizer(self.settings.tts)
+                self._synthesizer = MeteredSynthesizer(Synthesizer(self.settings.tts))
             return self._synthesizer
 
     def recognizer(self, language: str) -> Any:
         """The process-wide engine for a language (the speech package caches it)."""
+        from voicebot.observability.metrics import MeteredEngine
         from voicebot.speech.engines import load_recognizer_engine
 
-        return load_recognizer_engine(language, self.settings.speech)
+        return MeteredEngine(load_recognizer_engine(language, self.settings.speech))
 
     def warm_up(self, languages: list[str]) -> None:
         """Load everything before the first call so the greeting is not late."""
@@ -75,3 +78,4 @@ class CallServices:
         _ = self.synthesizer
         for language in languages:
             self.recognizer(language)
+        self.loaded = True

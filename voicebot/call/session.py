@@ -108,6 +108,7 @@ class CallSession:
         self._written_fields: dict[str, tuple[Any, ...]] = {}
         self._hung_up = False
         self._mark_seq = 0
+        self._forced_outcome: CallOutcome | None = None
 
     # -- the line's side (reader thread) ----------------------------------------------------
     @property
@@ -142,6 +143,11 @@ class CallSession:
         """The stream ended (Twilio's stop message or the socket closed)."""
         self._queue.put(("hangup", reason))
 
+    def end_politely(self, text: str, outcome: CallOutcome) -> None:
+        """End the call from outside (the server is shutting down): say ``text``, wait for
+        it to be heard, and record ``outcome`` whatever the dialog had reached."""
+        self._queue.put(("end", (text, outcome)))
+
     def wait(self, timeout: float | None = None) -> bool:
         return self.finished.wait(timeout)
 
@@ -162,6 +168,8 @@ class CallSession:
                     self._on_mark(payload)
                 elif kind == "dtmf":
                     self._on_dtmf(payload)
+                elif kind == "end":
+                    self._on_end_politely(*payload)
                 elif kind == "hangup":
                     log.info("call %s: line closed (%s)", self.call_id, payload)
                     self._hung_up = True
@@ -196,6 +204,17 @@ class CallSession:
         self._open_stream()
         turn = self._conversation.start()
         self._respond(turn, anchor=None, disclosure=True)
+
+    def _on_end_politely(self, text: str, outcome: CallOutcome) -> None:
+        if self._dialog_ended:
+            return  # already saying goodbye: the call keeps its own outcome
+        self._forced_outcome = outcome
+        if self._conversation is None:  # nothing was said yet
+            self._dialog_ended = True
+            self._ending_since = time.monotonic()
+            return
+        log.info("call %s: ended from outside (%s)", self.call_id, outcome.value)
+        self._respond(_Goodbye([_Said(text)]), anchor=None)
 
     def _prefill(self, session: Any, merchant: Any) -> dict[str, Any]:
         """Sign-up facts first, then anything earlier calls or staff already collected."""
@@ -622,6 +641,8 @@ class CallSession:
     def _decide_outcome(self, error: str | None, config: Any) -> CallOutcome:
         if error:
             return CallOutcome.ERROR
+        if self._forced_outcome is not None:
+            return self._forced_outcome
         named = _config_value(config, "outcome") or _slot(self._conversation, "call_outcome")
         if isinstance(named, str) and named in OUTCOMES:
             return OUTCOMES[named]
@@ -632,6 +653,20 @@ class CallSession:
 
 
 # -- adapters to the dialog package (kept in one place) --------------------------------------
+
+
+@dataclass
+class _Said:
+    text: str
+
+
+@dataclass
+class _Goodbye:
+    """A last bot turn that does not come from the dialog (ending the call from outside)."""
+
+    messages: list[_Said]
+    ended: bool = True
+
 
 # Responses that carry the legal disclosures (virtual assistant, recorded, why, opt-out).
 DISCLOSURE_RESPONSES = ("utter_opening",)

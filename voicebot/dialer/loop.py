@@ -76,6 +76,10 @@ class Dialer:
                 limit=claims_per_tick(self.settings),
                 settings=self.settings,
             )
+        if report.claimed:
+            from voicebot.observability.metrics import DIALER_CLAIMS
+
+            DIALER_CLAIMS.inc(len(report.claimed))
         for index, claim in enumerate(report.claimed):
             if self.stop.is_set():
                 report.released_on_stop = self._release(report.claimed[index:])

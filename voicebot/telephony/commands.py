@@ -14,27 +14,54 @@ log = logging.getLogger(__name__)
 @click.command("serve")
 @click.option("--host", default=None, help="Listen address (default: server.host).")
 @click.option("--port", type=int, default=None, help="Port (default: server.port).")
+@click.option("--workers", type=int, default=None, help="Processes (default: server.workers).")
+@click.option("--threads", type=int, default=None, help="Threads each (default: server.threads).")
 @click.option("--no-warm-up", is_flag=True, help="Load speech and dialog models on first call.")
 @pass_app
 def serve_command(
-    app_ctx: AppContext, host: str | None, port: int | None, no_warm_up: bool
+    app_ctx: AppContext,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    threads: int | None,
+    no_warm_up: bool,
 ) -> None:
-    """Answer Twilio's webhooks and media streams (and the web pages of other areas)."""
+    """Answer Twilio's webhooks and media streams (and the web pages of other areas) with
+    gunicorn: WORKERS processes of THREADS threads, each live call holding one thread."""
     from voicebot.app import create_app
-    from voicebot.outbound_webhooks.sender import resume_pending_webhooks
-    from voicebot.telephony.server import ServerThread
+    from voicebot.observability.logs import configure_logging
+    from voicebot.serving.gunicorn_app import VoicebotServer, worker_count
+    from voicebot.serving.health import database_problem
 
     settings = app_ctx.settings
-    app = create_app(settings, app_ctx.db)
-    if not no_warm_up:
-        app.extensions["voicebot_calls"].services.warm_up(settings.dialog.languages)
-    resume_pending_webhooks(app_ctx.db, settings)
-    server = ServerThread(app, host or settings.server.host, port or settings.server.port)
-    click.echo(f"listening on {server.base_url} (public: {settings.server.public_base_url})")
-    try:
-        server.server.serve_forever()
-    except KeyboardInterrupt:
-        click.echo("stopped")
+    server_settings = settings.server.model_copy(
+        update={k: v for k, v in {"workers": workers, "threads": threads}.items() if v is not None}
+    )
+    settings = settings.model_copy(update={"server": server_settings})
+    problem = database_problem(app_ctx.db)
+    app_ctx.db.dispose()  # workers open their own connections after the fork
+    if problem:
+        url = app_ctx.db.engine.url.render_as_string(hide_password=True)
+        raise UserError(f"{problem} (database {url})")
+    configure_logging(settings.server.log_format, debug=app_ctx.debug)
+    host, port = host or settings.server.host, port or settings.server.port
+    log.info(
+        "serving on %s:%d with %d worker(s) x %d threads (public: %s)",
+        host,
+        port,
+        worker_count(settings),
+        settings.server.threads,
+        settings.server.public_base_url,
+    )
+    server = VoicebotServer(
+        settings,
+        create_app,
+        host=host,
+        port=port,
+        warm_up=not no_warm_up,
+        log_format=settings.server.log_format,
+    )
+    server.run()
 
 
 @click.command("call")

@@ -20,6 +20,8 @@ from voicebot.crm import calls as crm_calls
 from voicebot.crm.db import Database
 from voicebot.crm.models import CallOutcome
 from voicebot.integers import MAX_ID, parse_id, parse_optional_int
+from voicebot.observability import metrics
+from voicebot.observability.logs import CALL_ID
 from voicebot.speech.g711 import ulaw_decode
 from voicebot.telephony import twiml
 from voicebot.telephony.media_stream import (
@@ -63,16 +65,23 @@ class CallRegistry:
         self._lock = threading.Lock()
         self.sessions: dict[int, CallSession] = {}
         self.finished: list[CallSession] = []
+        self.draining = False  # shutting down: no new streams, readiness false
 
     def add(self, session: CallSession) -> None:
         with self._lock:
             self.sessions[session.call_id] = session
+        metrics.call_started()
 
     def done(self, session: CallSession) -> None:
         with self._lock:
             self.sessions.pop(session.call_id, None)
             self.finished.append(session)
             del self.finished[:-200]
+        metrics.call_finished(session)
+
+    def live(self) -> list[CallSession]:
+        with self._lock:
+            return list(self.sessions.values())
 
 
 def _settings() -> Settings:
@@ -315,6 +324,7 @@ def _serve_stream(ws: Server, settings: Settings, registry: CallRegistry, db: Da
         if stream.session is not None:
             stream.session.hang_up("connection lost")
         stream.transport.closed = True
+        CALL_ID.set(None)
 
 
 def _handle(
@@ -376,12 +386,17 @@ def _start(
         )
         return False
     label = message.stream_sid or envelope.stream_sid or "?"
+    if registry.draining:
+        log.warning("stream %s: refused, this server is shutting down", label)
+        stream.transport.close()
+        return True
     session = _open_session(message, call_id, label, stream.transport, settings, registry, db)
     if session is None:
         stream.transport.close()
         return True
     stream.label = stream.transport.stream_sid = label
     stream.session = session
+    CALL_ID.set(session.call_id)  # this reader thread's log lines name the call
     registry.add(session)
     session.start(stream_sid=label)
     return False

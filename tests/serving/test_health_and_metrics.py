@@ -1,0 +1,163 @@
+"""/healthz, /readyz and /metrics on a real loopback server, and `serve` refusing a database
+it cannot use."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
+from sqlalchemy import create_engine, text
+
+from voicebot.app import create_app
+from voicebot.cli import cli
+from voicebot.config import Settings
+from voicebot.crm.db import Database
+from voicebot.crm.merchants import normalise_merchant, upsert_merchant
+from voicebot.crm.webhook_log import enqueue
+from voicebot.simulator.runner import free_port
+from voicebot.telephony.server import ServerThread
+
+
+def serve(settings: Settings, db: Database) -> ServerThread:
+    return ServerThread(create_app(settings, db), "127.0.0.1", free_port())
+
+
+def samples(body: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(body)
+        for s in family.samples
+    }
+
+
+def test_ready_only_with_a_current_schema_and_loaded_models(settings: Settings, tmp_path) -> None:
+    bare = Database(f"sqlite:///{tmp_path / 'bare.db'}")
+    with serve(settings, bare) as server:
+        registry = server.app.extensions["voicebot_calls"]
+        registry.services.loaded = True
+        ready = requests.get(f"{server.base_url}/readyz", timeout=30)
+        assert ready.status_code == 503
+        assert ready.json()["problems"] == ["the database has no schema: run `voicebot db upgrade`"]
+        assert requests.get(f"{server.base_url}/healthz", timeout=30).status_code == 200
+
+        bare.upgrade()
+        registry.services.loaded = False
+        ready = requests.get(f"{server.base_url}/readyz", timeout=30)
+        assert ready.status_code == 503 and ready.json()["problems"] == ["models not loaded yet"]
+
+        registry.services.loaded = True
+        assert requests.get(f"{server.base_url}/readyz", timeout=30).json() == {"status": "ready"}
+    bare.dispose()
+
+
+@pytest.mark.postgres
+def test_not_ready_once_the_database_is_dropped(settings: Settings, pg_url: str) -> None:
+    db = Database(pg_url)
+    db.upgrade()
+    with serve(settings, db) as server:
+        server.app.extensions["voicebot_calls"].services.loaded = True
+        assert requests.get(f"{server.base_url}/readyz", timeout=30).status_code == 200
+        db.dispose()
+        admin = create_engine(pg_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+        name = pg_url.rsplit("/", 1)[1]
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+        ready = requests.get(f"{server.base_url}/readyz", timeout=30)
+        assert ready.status_code == 503
+        assert ready.json()["problems"][0].startswith("the database does not answer")
+        assert requests.get(f"{server.base_url}/healthz", timeout=30).status_code == 200
+
+
+def test_serve_refuses_a_database_without_the_schema(tmp_path: Path) -> None:
+    (tmp_path / "config.yml").write_text("# defaults\n")
+    env = {
+        "VOICEBOT_CONFIG": str(tmp_path / "config.yml"),
+        "VOICEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'never-migrated.db'}",
+    }
+    result = CliRunner().invoke(cli, ["serve", "--port", str(free_port())], env=env)
+    assert result.exit_code != 0
+    assert "the database has no schema: run `voicebot db upgrade`" in result.output
+
+
+@pytest.mark.postgres
+def test_serve_refuses_a_database_that_does_not_exist(tmp_path: Path, pg_url: str) -> None:
+    missing = pg_url.rsplit("/", 1)[0] + "/voicebot_no_such_database"
+    (tmp_path / "config.yml").write_text("# defaults\n")
+    env = {"VOICEBOT_CONFIG": str(tmp_path / "config.yml"), "VOICEBOT_DATABASE_URL": missing}
+    result = CliRunner().invoke(cli, ["serve", "--port", str(free_port())], env=env)
+    assert result.exit_code != 0
+    assert "the database does not answer" in result.output
+    assert "voicebot_no_such_database" in result.output
+
+
+def test_metrics_from_allowed_addresses_or_with_the_token(settings: Settings, db: Database) -> None:
+    with db.session() as s:
+        enqueue(s, "config.approved", {"n": 1}, ["http://127.0.0.1:9/a", "http://127.0.0.1:9/b"])
+        upsert_merchant(
+            s,
+            normalise_merchant(
+                {
+                    "external_id": "m-1",
+                    "phone": "+48501234567",
+                    "language": "pl",
+                    "consent_source": "signup",
+                    "consent_at": "2026-11-20T10:00:00+00:00",
+                }
+            ),
+        )
+    with serve(settings, db) as server:
+        body = requests.get(f"{server.base_url}/metrics", timeout=30)
+        assert body.status_code == 200
+        found = samples(body.text)
+        assert found[("voicebot_calls_in_progress", ())] == 0
+        assert found[("voicebot_webhook_deliveries", (("state", "pending"),))] == 2
+        assert found[("voicebot_webhook_deliveries", (("state", "delivered"),))] == 0
+        assert found[("voicebot_dialer_queue_depth", ())] == 1
+
+    closed = settings.model_copy(
+        update={
+            "server": settings.server.model_copy(
+                update={"metrics_allow": ["10.0.0.0/8"], "metrics_token": SecretStr("s3cret")}
+            )
+        }
+    )
+    with serve(closed, db) as server:
+        url = f"{server.base_url}/metrics"
+        assert requests.get(url, timeout=30).status_code == 403  # loopback is not allowed now
+        wrong = {"Authorization": "Bearer nope"}
+        assert requests.get(url, headers=wrong, timeout=30).status_code == 403
+        right = {"Authorization": "Bearer s3cret"}
+        assert requests.get(url, headers=right, timeout=30).status_code == 200
+
+
+def test_metrics_of_worker_processes_are_added_up(monkeypatch, tmp_path) -> None:
+    """Under gunicorn each worker writes its samples to PROMETHEUS_MULTIPROC_DIR and any
+    worker's /metrics adds them up: two processes finishing a call each count two."""
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    worker = (
+        "from voicebot.observability import metrics; "
+        "metrics.CALLS_FINISHED.labels('completed').inc(); metrics.BARGE_INS.inc(3)"
+    )
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", worker], env=env, check=True, timeout=60)
+
+    from voicebot.observability import metrics
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
+    db = Database(f"sqlite:///{tmp_path / 'voicebot.db'}")
+    db.upgrade()
+    found = samples(metrics.exposition(db).decode())
+    assert found[("voicebot_calls_finished_total", (("outcome", "completed"),))] == 2
+    assert found[("voicebot_barge_ins_total", ())] == 6
+    assert found[("voicebot_dialer_queue_depth", ())] == 0
+    db.dispose()

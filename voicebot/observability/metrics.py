@@ -1,0 +1,205 @@
+"""Prometheus metrics: what the call tier counts, and their exposition (served at /metrics
+by voicebot.serving.metrics_endpoint).
+
+Under gunicorn every worker process writes its samples to files in PROMETHEUS_MULTIPROC_DIR
+(set by `voicebot serve` before anything imports prometheus_client) and /metrics adds them up;
+under the development server the process's own registry is served. Figures the database
+already holds (webhook deliveries, the dialer's queue) are read at scrape time.
+
+Observing never touches the call session's code: a finished call's statistics are read when
+the call registry hears it ended, recognition and synthesis are observed through thin wrappers
+around the per-process engine and synthesiser (see voicebot.call.services)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from voicebot.crm.db import Database
+
+log = logging.getLogger(__name__)
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # set by voicebot.serving.gunicorn_app
+
+# Seconds: a turn's budget is well under one second; a few slow tails are what we look for.
+LATENCY_BUCKETS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
+
+CALLS_IN_PROGRESS = Gauge(
+    "voicebot_calls_in_progress",
+    "Calls whose media stream this server is handling now",
+    multiprocess_mode="livesum",
+)
+CALLS_FINISHED = Counter("voicebot_calls_finished", "Finished calls by outcome", ["outcome"])
+VOICE_TO_VOICE = Histogram(
+    "voicebot_voice_to_voice_seconds",
+    "End of the merchant's speech to the bot's first audio, per turn",
+    buckets=LATENCY_BUCKETS,
+)
+PROCESSING = Histogram(
+    "voicebot_processing_seconds",
+    "Endpoint decided to the bot's first audio (recognition, dialog, synthesis), per turn",
+    buckets=LATENCY_BUCKETS,
+)
+ASR_CONFIDENCE = Histogram(
+    "voicebot_asr_confidence",
+    "Recogniser confidence of each final merchant utterance",
+    buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
+)
+ENDPOINT_SILENCE = Histogram(
+    "voicebot_endpoint_silence_seconds",
+    "Trailing silence that ended each merchant utterance (shorter after yes/no questions)",
+    buckets=(0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.5, 2.0),
+)
+BARGE_INS = Counter("voicebot_barge_ins", "Bot speech cut because the merchant spoke")
+MISSED_FRAMES = Counter("voicebot_missed_frames", "Media frames that never reached the server")
+TTS_REQUESTS = Counter("voicebot_tts_requests", "Bot sentences synthesised", ["cache"])
+TTS_SECONDS = Histogram(
+    "voicebot_tts_synthesis_seconds",
+    "Time to get one sentence's audio (from the cache or rendered)",
+    ["cache"],
+    buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0),
+)
+DIALER_CLAIMS = Counter("voicebot_dialer_claims", "Calls the dialer claimed to place")
+
+
+# -- observers ------------------------------------------------------------------------------
+def call_started() -> None:
+    CALLS_IN_PROGRESS.inc()
+
+
+def call_finished(session: Any) -> None:
+    """A session ended: its outcome and the statistics it kept."""
+    CALLS_IN_PROGRESS.dec()
+    outcome = getattr(session, "outcome", None)
+    CALLS_FINISHED.labels(getattr(outcome, "value", None) or "unknown").inc()
+    stats = session.stats
+    for ms in stats.latencies_ms:
+        VOICE_TO_VOICE.observe(ms / 1000)
+    for ms in stats.processing_ms:
+        PROCESSING.observe(ms / 1000)
+    if stats.barge_ins:
+        BARGE_INS.inc(stats.barge_ins)
+    if stats.missed_frames:
+        MISSED_FRAMES.inc(stats.missed_frames)
+
+
+class MeteredStream:
+    """A recognition stream that reports each final utterance's confidence and the trailing
+    silence that ended it; everything else passes through."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._silence_ms: int | None = None
+
+    def expect(self, vocabulary: Any, *, endpoint_silence_ms: int | None = None) -> None:
+        self._silence_ms = endpoint_silence_ms
+        self._inner.expect(vocabulary, endpoint_silence_ms=endpoint_silence_ms)
+
+    def accept(self, pcm16: bytes) -> list[Any]:
+        return self._observe(self._inner.accept(pcm16))
+
+    def flush(self) -> list[Any]:
+        return self._observe(self._inner.flush())
+
+    def _observe(self, events: list[Any]) -> list[Any]:
+        for event in events:
+            if event.kind != "final" or not (event.text or "").strip():
+                continue
+            ASR_CONFIDENCE.observe(event.confidence)
+            if event.end_reason == "silence":
+                silence = self._silence_ms or self._inner.config.endpoint_silence_ms
+                ENDPOINT_SILENCE.observe(silence / 1000)
+        return events
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class MeteredEngine:
+    """A recogniser engine whose streams are metered."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def open_stream(self, *args: Any, **kwargs: Any) -> MeteredStream:
+        return MeteredStream(self._inner.open_stream(*args, **kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class MeteredSynthesizer:
+    """The synthesiser, counting cache hits and timing each sentence."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def synthesize(self, text: str, language: str, **options: Any) -> bytes:
+        # a prompt said at another rate is stretched from the cached usual one
+        cache = "hit" if self._inner.is_cached(text, language) else "miss"
+        started = time.perf_counter()
+        audio = self._inner.synthesize(text, language, **options)
+        TTS_SECONDS.labels(cache).observe(time.perf_counter() - started)
+        TTS_REQUESTS.labels(cache).inc()
+        return audio
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+# -- exposition -----------------------------------------------------------------------------
+class DatabaseCollector:
+    """Gauges read from the database at scrape time (the same for every worker)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from voicebot.crm.operations import dialer_queue_depth, webhook_deliveries_by_state
+
+        try:
+            with self.db.session() as s:
+                deliveries = webhook_deliveries_by_state(s)
+                depth = dialer_queue_depth(s)
+        except Exception as exc:  # the scrape still shows the process's own figures
+            log.warning("metrics: the database did not answer: %s", exc)
+            return
+        family = GaugeMetricFamily(
+            "voicebot_webhook_deliveries", "Webhook deliveries by state", labels=["state"]
+        )
+        for state, count in sorted(deliveries.items()):
+            family.add_metric([state], count)
+        yield family
+        yield GaugeMetricFamily(
+            "voicebot_dialer_queue_depth", "Merchants due for a call now", value=depth
+        )
+
+
+class _ProcessCollector:
+    """This process's default registry, for the development server (one process)."""
+
+    def collect(self) -> Iterator[Any]:
+        yield from REGISTRY.collect()
+
+
+def exposition(db: Database) -> bytes:
+    registry = CollectorRegistry(auto_describe=False)
+    if os.environ.get(MULTIPROC_ENV):
+        MultiProcessCollector(registry)
+    else:
+        registry.register(_ProcessCollector())  # type: ignore[arg-type]
+    registry.register(DatabaseCollector(db))  # type: ignore[arg-type]
+    return generate_latest(registry)
