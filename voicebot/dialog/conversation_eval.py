@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 MAX_TURNS = 60  # a conversation still running after this many merchant turns is stuck
 CONFIRM_SLOTS = ("tax_id_confirmed", "contact_email_confirmed", "prefill_confirmed")
+# Asked for the domain after saying it with the yes ("Yes, moda dot com"), a merchant says
+# it again.
+SAID_BEFORE = {"domain": "has_domain"}
 DEFAULTS_FILE = "defaults.yml"
 
 
@@ -108,10 +111,12 @@ def _load_yaml(path: Path) -> dict[str, Any]:
 
 def load_scripts(root: Path) -> list[Script]:
     """Every conversation under root/<lang>/<split>/*.yml (root may be a language or split
-    directory too), with the language directory's defaults.yml applied."""
+    directory, or one file), with the language directory's defaults.yml applied."""
     root = Path(root)
     if not root.exists():
         raise ConversationFileError(f"{root}: no such directory")
+    if root.is_file():
+        return [_load_script(root)]
     paths = sorted(p for p in root.rglob("*.yml") if p.name != DEFAULTS_FILE)
     if not paths:
         raise ConversationFileError(f"{root}: no conversation files (*.yml)")
@@ -199,6 +204,8 @@ def play(agent: Agent, script: Script) -> ConversationResult:
             text = script.confirm
         elif asked in last_said:
             text = last_said[asked]  # asked again: the merchant says it again
+        elif SAID_BEFORE.get(asked) in last_said:
+            text = last_said[SAID_BEFORE[asked]]
         else:
             transcript.append(f"(nothing scripted for {asked or 'an open question'})")
             break

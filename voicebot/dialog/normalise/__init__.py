@@ -1,16 +1,23 @@
 """Spoken-form normalisers: pure functions from recognised speech (lower case words) to
 values, and back to words for reading values out. One YAML file of rules per language."""
 
+from .corrections import after_correction, corrected
 from .dates import SpokenDateTime, parse_datetime
 from .digits import parse_digit_string
 from .email import is_valid_domain, is_valid_email, parse_domain, parse_email, spell_address
 from .languages import UnknownLanguageError, available_languages, language
+from .launch import ASAP, LaunchDate, parse_launch_date
 from .numbers import NumberSpan, Quantity, find_numbers, parse_number, parse_quantity
 from .speak import say_date, say_datetime, say_digits, say_number, say_time
 from .tax_id import TaxIdCheck, check_tax_id, nip_checksum_ok, parse_tax_id
 from .yesno import parse_yes_no
 
 __all__ = [
+    "ASAP",
+    "LaunchDate",
+    "after_correction",
+    "corrected",
+    "parse_launch_date",
     "NumberSpan",
     "Quantity",
     "SpokenDateTime",
