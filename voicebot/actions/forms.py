@@ -62,6 +62,14 @@ def _not_an_answer(tracker: Tracker) -> bool:
     ).rstrip().endswith("?")
 
 
+def _changes_another_field(tracker: Tracker) -> bool:
+    """ "Change the e-mail address": a sure correction is no free-text answer (a number or a
+    date in it still is one: "sixty, no, eighty")."""
+    return latest_intent(tracker) == "correct" and _intent_confidence(tracker) >= (
+        SURE_NOT_AN_ANSWER
+    )
+
+
 def _requested(tracker: Tracker, slot: str) -> bool:
     return tracker.get_slot("requested_slot") == slot and not _not_an_answer(tracker)
 
@@ -159,6 +167,8 @@ class ValidateOnboardingForm(FormValidationAction):
         when = parse_launch_date(text, lang_of(tracker), now_of(tracker), timezone_of(tracker))
         if when is not None:
             return {"launch_date": when.value}
+        if _changes_another_field(tracker):
+            return {}
         words = text.strip(" .,!?;:…")
         return {"launch_date": words} if words else {}
 
@@ -235,7 +245,7 @@ class ValidateOnboardingForm(FormValidationAction):
         return self._extract_yes_no(tracker, "contact_email_confirmed")
 
     def _extract_text(self, tracker: Tracker, slot: str) -> dict[str, Any]:
-        if not _requested(tracker, slot):
+        if not _requested(tracker, slot) or _changes_another_field(tracker):
             return {}
         # "no" is not a name; a misheard name with a "nie" in it, read as an unsure
         # "deny", is one (staff see the recogniser's confidence when they review it)

@@ -154,9 +154,10 @@ def take_name(text: str, lang: str) -> NameTake:
     ]
     if not kept:
         return NameTake(None)
-    words = kept[-1]
-    unsure = len(kept) > 1 or len(words) > MAX_NAME_WORDS
-    return NameTake(name_case(words, lang), unsure)
+    # parts that are not one name said twice are all kept (a misheard name loses no word),
+    # and the bot is unsure of them
+    unsure = len(kept) > 1 or sum(len(words) for words in kept) > MAX_NAME_WORDS
+    return NameTake(", ".join(name_case(words, lang) for words in kept), unsure)
 
 
 # -- list and category values ---------------------------------------------------------------

@@ -122,14 +122,14 @@ def parse_email(text: str, lang: str) -> str | None:
         return written.group(0)
     rules = language(lang)
     fillers = rules.email_words("fillers")
-    pieces = [_ascii(p) for p in _to_pieces(_address_clause(text, rules), lang)]
+    pieces = _to_pieces(_address_clause(text, rules), lang)
     if "@" not in pieces:
         return None
     at = pieces.index("@")
     local = _cut_at_filler(list(reversed(pieces[:at])), fillers)[::-1]
     # intro words come before the address; after the @ only trailing words ("proszę") go
     domain = _trim_fillers(pieces[at + 1 :], fillers, from_left=False)
-    address = "".join(local) + "@" + _glue_domain(domain)
+    address = "".join(map(_ascii, local)) + "@" + _glue_domain([_ascii(p) for p in domain])
     return address if is_valid_email(address) else None
 
 
@@ -152,11 +152,11 @@ def parse_domain(text: str, lang: str) -> str | None:
     fillers = rules.email_words("fillers")
     # introductions go from the front ("nasza domena to ..."); words inside the name stay
     # ("pod lipą kropka pl" is podlipa.pl)
-    pieces = [_ascii(p) for p in _to_pieces(_address_clause(text, rules), lang)]
+    pieces = _to_pieces(_address_clause(text, rules), lang)
     leading_only = rules.email_words("leading_only_fillers")
     pieces = _trim_fillers(pieces, fillers, from_left=True, leading_only=leading_only)
     pieces = _trim_fillers(pieces, fillers, from_left=False)
-    domain = _glue_domain(pieces)
+    domain = _glue_domain([_ascii(p) for p in pieces])
     domain = domain.removeprefix("www.").strip(".-")
     return domain if is_valid_domain(domain) else None
 
