@@ -13,9 +13,9 @@ from rasa_sdk.types import DomainDict
 from voicebot.dialog.normalise import (
     corrected,
     parse_datetime,
-    parse_launch_date,
     parse_domain,
     parse_email,
+    parse_launch_date,
     parse_quantity,
     parse_tax_id,
     parse_yes_no,

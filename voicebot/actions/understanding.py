@@ -58,13 +58,11 @@ def _words(text: str) -> list[str]:
 
 def _phrase_list(lang: str, key: str) -> list[list[str]]:
     data = (labels(lang).get("names") or {}).get(key) or []
-    return sorted(
-        ([w.lower() for w in str(p).split()] for p in data), key=len, reverse=True
-    )
+    return sorted(([w.lower() for w in str(p).split()] for p in data), key=len, reverse=True)
 
 
 def _bare(word: str) -> str:
-    return word.lower().replace("’", "'").strip(".,;:!?…\"")
+    return word.lower().replace("’", "'").strip('.,;:!?…"')
 
 
 def _strip_edges(words: list[str], lang: str) -> list[str]:
@@ -107,9 +105,7 @@ def _is_aside(words: list[str], lang: str) -> bool:
     phrases = [p for p in _phrase_list(lang, "asides") if len(p) > 1]
     if any(w in markers for w in lowered):
         return True
-    if any(
-        lowered[i : i + len(p)] == p for p in phrases for i in range(len(lowered) - len(p) + 1)
-    ):
+    if any(lowered[i : i + len(p)] == p for p in phrases for i in range(len(lowered) - len(p) + 1)):
         return True
     return sum(1 for w in lowered if len(w) == 1 and w.isalpha()) >= 2
 
@@ -121,9 +117,7 @@ def name_case(words: list[str], lang: str) -> str:
     connectives = {p[0] for p in _phrase_list(lang, "connectives") if len(p) == 1}
     out: list[str] = []
     for index, word in enumerate(words):
-        if any(ch.isupper() for ch in word):
-            out.append(word)
-        elif index > 0 and word in connectives:
+        if any(ch.isupper() for ch in word) or (index > 0 and word in connectives):
             out.append(word)
         else:
             out.append("-".join(part[:1].upper() + part[1:] for part in word.split("-")))
@@ -136,7 +130,7 @@ def take_name(text: str, lang: str) -> NameTake:
     text = corrected(text.strip(), lang)
     candidates: list[list[str]] = []
     for segment in _SEGMENT_BREAK.split(text):
-        words = [w.strip("\"“”") for w in _words(segment)]
+        words = [w.strip('"“”') for w in _words(segment)]
         words = [w for w in words if w]
         if not words or _only_filler(words, lang) or _is_aside(words, lang):
             continue
@@ -276,9 +270,7 @@ def _list_answer(text: str, kind: str, lang: str, entities: list[str]) -> ListTa
     ruled_out = {h.value for h in hits if h.negated}
     named = [h.value for h in hits if not h.negated]
     from_nlu, unknown = canonical(entities, kind, lang)
-    values = [
-        v for v in dict.fromkeys([*named, *from_nlu]) if v not in ruled_out or v in named
-    ]
+    values = [v for v in dict.fromkeys([*named, *from_nlu]) if v not in ruled_out or v in named]
     if len(values) > 1 and "none" in values:
         values.remove("none")
     return ListTake(values, partial=bool(unknown) or _names_unknown(text, hits))
@@ -294,8 +286,7 @@ def _names_unknown(text: str, hits: list[Hit]) -> bool:
         place = index > 0 and tokens[index - 1].lower() in _PLACE_WORDS  # "in Leeds"
         if (
             not place
-            and 
-            token[:1].isupper()
+            and token[:1].isupper()
             and not starts_sentence
             and index not in covered
             and token not in ("I", "I'm", "I've")
@@ -306,12 +297,13 @@ def _names_unknown(text: str, hits: list[Hit]) -> bool:
 
 def industry_answer(text: str, lang: str, entities: list[str]) -> IndustryTake:
     """The taxonomy's category closest to what was said, and how sure: the share of the
-    keywords heard that point to it (the NLU's entity counts as one more)."""
+    keywords heard that point to it (an NLU entity the keywords missed counts as one)."""
     hits = [h for h in lexicon_hits(corrected(text, lang), "industry", lang) if not h.negated]
     ids, _ = canonical(entities, "industry", lang)
+    named = [h.value for h in hits]
     votes: dict[str, int] = {}
     order: list[str] = []
-    for value in [h.value for h in hits] + ids:
+    for value in named + [i for i in ids if i not in named]:
         votes[value] = votes.get(value, 0) + 1
         if value not in order:
             order.append(value)

@@ -302,7 +302,7 @@ def _evaluate_conversations(
     splits: tuple[str, ...],
     verbose: bool,
 ) -> None:
-    from voicebot.dialog.conversation_eval import (
+    from voicebot.actions.conversation_eval import (
         ConversationFileError,
         evaluate_conversations,
         format_value,

@@ -88,7 +88,7 @@ def _address_clause(text: str, rules: Language) -> str:
     if spoken is None:
         return text
     breaks = [m.end() for m in re.finditer(r"[,;:!?]|\.(?=\s)", text[: spoken.start()])]
-    return text[max(breaks):] if breaks else text
+    return text[max(breaks) :] if breaks else text
 
 
 def _trim_fillers(

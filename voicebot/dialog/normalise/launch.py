@@ -111,9 +111,12 @@ def parse_launch_date(text: str, lang: str, now: datetime, tz: str) -> LaunchDat
     from_words = set(launch.get("from_words") or [])
     for phrase in _phrases(launch.get("new_year")):
         at = _find(tokens, phrase)
-        if at >= 0 and at > 0 and tokens[at - 1] in from_words | {"the"}:
-            if tokens[at - 1] in from_words or (at > 1 and tokens[at - 2] in from_words):
-                return _iso(date(today.year + 1, 1, 1))
+        # "from the new year", "od nowego roku"; "after New Year" is no day
+        if at > 0 and (
+            tokens[at - 1] in from_words
+            or (tokens[at - 1] == "the" and at > 1 and tokens[at - 2] in from_words)
+        ):
+            return _iso(date(today.year + 1, 1, 1))
     if any(t in set(launch.get("vague") or []) for t in tokens) and not _relative(tokens, rules):
         return None
     said = parse_datetime(text, lang, now, tz)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from voicebot.dialog.store_config import store_config_from_tracker
+from voicebot.actions.store_config import store_config_from_tracker
 
 if TYPE_CHECKING:
     from voicebot.dialog.agent import Agent
@@ -198,7 +198,7 @@ def play(agent: Agent, script: Script) -> ConversationResult:
     turns = 0
     while not conv.ended and turns < MAX_TURNS:
         asked = conv.tracker.get_slot("requested_slot") or ""
-        if asked in queues and queues[asked]:
+        if queues.get(asked):
             text = queues[asked].pop(0)
         elif asked in CONFIRM_SLOTS and asked not in script.answers:
             text = script.confirm
