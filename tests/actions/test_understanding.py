@@ -93,6 +93,8 @@ def test_parts_that_are_not_one_name_are_all_kept_and_the_bot_is_unsure() -> Non
             ["other_platform", "physical_store"],
         ),
         ("post I guess, no, actually courier", "shipping_methods", "en", ["courier"]),
+        ("We don't have a shop yet.", "sales_channels", "en", ["none"]),
+        ("Nie mamy sklepu stacjonarnego, tylko Allegro.", "sales_channels", "pl", ["marketplace"]),
     ],
 )
 def test_every_value_named_is_kept_and_the_ones_ruled_out_are_not(
