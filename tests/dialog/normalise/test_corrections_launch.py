@@ -37,6 +37,17 @@ def test_the_words_after_the_last_self_correction(text: str, lang: str, after: s
 
 @pytest.mark.parametrize(
     ("text", "lang", "value"),
+    [("two hundred no three hundred", "en", 300), ("dwieście nie przepraszam trzysta", "pl", 300)],
+)
+def test_a_correction_without_punctuation_between_two_numbers(
+    text: str, lang: str, value: int
+) -> None:
+    quantity = parse_quantity(text, lang)
+    assert quantity is not None and quantity.as_int() == value
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "value"),
     [
         ("Sześćdziesiąt... nie, przepraszam, osiemdziesiąt produktów.", "pl", 80),
         ("Two hundred, no, three hundred.", "en", 300),

@@ -236,6 +236,17 @@ def parse_quantity(text: str, lang: str) -> Quantity | None:
     if not spans:
         return None
     approximate = any(tok in words.approximate for tok in tokenize(text))
+    # "dwieście nie trzysta" without punctuation: a correction between two numbers
+    markers = {
+        str(m) for m in (language(lang).raw.get("corrections") or {}).get("standalone") or []
+    }
+    corrected_at = [
+        k
+        for k in range(1, len(spans))
+        if " ".join(tokens[spans[k - 1].end : spans[k].start]) in markers
+    ]
+    if corrected_at:
+        spans = spans[corrected_at[-1] :]
     first = spans[0]
     if len(spans) >= 2:
         second = spans[1]
