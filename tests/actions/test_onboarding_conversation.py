@@ -206,7 +206,8 @@ def test_an_answer_taken_starts_the_count_again(agent: Agent) -> None:
     [
         ("nie", None),  # a plain no is not a name: asked again
         ("nie, nie teraz", None),
-        ("lep na mymach, ja nie ląży o dół", "Lep Mymach, Nie Ląży O Dół"),  # misheard name
+        # a misheard name keeps every word (issue 19), connectives in lower case
+        ("lep na mymach, ja nie ląży o dół", "Lep na Mymach, Ja Nie Ląży o Dół"),
     ],
 )
 def test_an_unsure_no_inside_a_longer_answer_is_taken_as_the_name(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -76,33 +75,6 @@ def labels(lang: str) -> dict[str, Any]:
 @cache
 def lexicon() -> dict[str, dict[str, list[str]]]:
     return yaml.safe_load((DATA / "lexicon.yml").read_text(encoding="utf-8"))
-
-
-def keyword_values(text: str, kind: str) -> list[str]:
-    """Values of a list/category slot named in free speech, in the order first mentioned."""
-    lowered = " " + re.sub(r"\s+", " ", text.lower()) + " "
-    hits: list[tuple[int, str]] = []
-    for value, stems in lexicon()[kind].items():
-        positions = [lowered.find(" " + stem.lower()) for stem in stems]
-        found = [p for p in positions if p >= 0]
-        if found:
-            hits.append((min(found), value))
-    return [value for _, value in sorted(hits)]
-
-
-def canonical_values(values: list[str], kind: str) -> list[str]:
-    """Entity values as the lexicon's ids: the recogniser's "Card" or "electronic" is
-    stored as "card" or "electronics"; a value the lexicon does not know is kept."""
-    known = lexicon()[kind]
-    result: list[str] = []
-    for value in values:
-        if value in known:
-            result.append(value)
-        elif value.lower() in known:
-            result.append(value.lower())
-        else:
-            result.append(next(iter(keyword_values(value, kind)), value))
-    return list(dict.fromkeys(result))
 
 
 def join_words(items: list[str], lang: str) -> str:

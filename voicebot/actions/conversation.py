@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from voicebot.dialog.normalise import (
+    ASAP,
     parse_yes_no,
     say_date,
     say_datetime,
@@ -140,6 +141,18 @@ class ActionAskPrefillConfirmed(AskQuestion):
         return {"items": join_words(items, lang)}
 
 
+def _spoken_launch(value: str, lang: str, tracker: Tracker) -> str:
+    """A launch day read out as a date, "as soon as possible" as such, and words that are
+    no date (kept for staff) as the merchant said them."""
+    if value == ASAP:
+        return str(labels(lang)["asap"])
+    try:
+        moment = datetime.fromisoformat(f"{value}T12:00:00")
+    except ValueError:
+        return value
+    return say_date(moment.replace(tzinfo=now_of(tracker).tzinfo), lang, now_of(tracker))
+
+
 class ActionFinishOnboarding(Action):
     """A short spoken summary and the next step; the outcome is complete or partial."""
 
@@ -159,10 +172,7 @@ class ActionFinishOnboarding(Action):
                     spoken = f"{labels(lang)['approximately']} {spoken}"
                 spoken = f"{spoken} {labels(lang)['products']}"
             elif field == "launch_date":
-                moment = datetime.fromisoformat(f"{value}T12:00:00").replace(
-                    tzinfo=now_of(tracker).tzinfo
-                )
-                spoken = say_date(moment, lang, now_of(tracker))
+                spoken = _spoken_launch(str(value), lang, tracker)
             else:
                 spoken = value_label(field, value, lang)
             parts.append(spoken)

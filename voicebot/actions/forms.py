@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -10,9 +11,11 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from voicebot.dialog.normalise import (
+    corrected,
     parse_datetime,
     parse_domain,
     parse_email,
+    parse_launch_date,
     parse_quantity,
     parse_tax_id,
     parse_yes_no,
@@ -25,9 +28,7 @@ from .common import (
     CONFIRM_SLOTS,
     CONTROL_INTENTS,
     SIGNUP_FIELDS,
-    canonical_values,
     country_of,
-    keyword_values,
     lang_of,
     latest_intent,
     latest_text,
@@ -35,60 +36,51 @@ from .common import (
     timezone_of,
 )
 from .questions import given_up_values
+from .understanding import SURE_INDUSTRY, industry_answer, list_answer, take_name
 
 LIST_SLOTS = {
     "payment_methods": "payment_method",
     "shipping_methods": "shipping_method",
     "sales_channels": "sales_channel",
 }
-# Introductions around a spoken name: "mam na imię Jan", "my name is ...", "sklep nazywa się".
-NAME_FILLERS = {
-    "mam",
-    "na",
-    "imię",
-    "nazywam",
-    "się",
-    "to",
-    "jest",
-    "ja",
-    "jestem",
-    "mój",
-    "moje",
-    "nazwa",
-    "sklepu",
-    "sklep",
-    "nazywa",
-    "będzie",
-    "my",
-    "name",
-    "is",
-    "it's",
-    "i'm",
-    "im",
-    "i",
-    "am",
-    "this",
-    "the",
-    "store",
-    "shop",
-    "called",
-    "it",
-    "will",
-    "be",
-    "our",
-    "tak",
-    "yes",
-    "nasz",
-}
 UNKNOWN_INDUSTRY = "unknown"  # extracted, never stored: validation re-asks or stores "other"
 SURE_YES_NO = 0.7  # below this, a longer answer to a name question is taken as the name
+# Intents that mean the message is no answer, when the NLU is this sure of them (or the
+# message is a question): "who is calling?", "say that again", "call me later".
+NOT_AN_ANSWER = CONTROL_INTENTS - {"greet", "correct", "chitchat"}
+SURE_NOT_AN_ANSWER = 0.6
 MAX_INVALID = 3  # after this many rejected answers to one question it is skipped and flagged
 
 
-def _requested(tracker: Tracker, slot: str) -> bool:
-    return tracker.get_slot("requested_slot") == slot and latest_intent(tracker) not in (
-        CONTROL_INTENTS - {"greet"}
+def _not_an_answer(tracker: Tracker) -> bool:
+    """A question back, a request to repeat, wait, stop or be called later: no answer. A
+    greeting, a self-correction or an unsure guess of the NLU may still hold one."""
+    if latest_intent(tracker) not in NOT_AN_ANSWER:
+        return False
+    return _intent_confidence(tracker) >= SURE_NOT_AN_ANSWER or latest_text(
+        tracker
+    ).rstrip().endswith("?")
+
+
+def _changes_another_field(tracker: Tracker) -> bool:
+    """ "Change the e-mail address": a sure correction is no free-text answer (a number or a
+    date in it still is one: "sixty, no, eighty")."""
+    return latest_intent(tracker) == "correct" and _intent_confidence(tracker) >= (
+        SURE_NOT_AN_ANSWER
     )
+
+
+def _requested(tracker: Tracker, slot: str) -> bool:
+    return tracker.get_slot("requested_slot") == slot and not _not_an_answer(tracker)
+
+
+def guessed(tracker: Tracker, slot: str, unsure: bool) -> dict[str, Any]:
+    """The `guessed_fields` slot with this field added (a guess staff should check) or
+    removed (a later, sure answer)."""
+    fields = [f for f in tracker.get_slot("guessed_fields") or [] if f != slot]
+    if unsure:
+        fields.append(slot)
+    return {"guessed_fields": fields}
 
 
 def _intent_confidence(tracker: Tracker) -> float:
@@ -101,13 +93,6 @@ def _entity_values(tracker: Tracker, entity: str) -> list[str]:
         for e in (tracker.latest_message or {}).get("entities") or []
         if e.get("entity") == entity
     ]
-
-
-def strip_name(text: str) -> str:
-    # the recogniser punctuates sentences: "It's called Gadget Corner." has no dot in the name
-    text = text.strip().strip(".,!?;:…")
-    words = [w for w in text.split() if w.lower() not in NAME_FILLERS]
-    return " ".join(w.capitalize() if w.islower() else w for w in words)
 
 
 class ValidateOnboardingForm(FormValidationAction):
@@ -147,7 +132,7 @@ class ValidateOnboardingForm(FormValidationAction):
     def extract_product_count(self, dispatcher, tracker, domain) -> dict[str, Any]:
         if not _requested(tracker, "product_count"):
             return {}
-        quantity = parse_quantity(latest_text(tracker), lang_of(tracker))
+        quantity = _quantity(tracker)
         if quantity is None:
             return {}
         # range and approximation are added by validate_product_count (rasa-sdk drops
@@ -177,18 +162,26 @@ class ValidateOnboardingForm(FormValidationAction):
     def extract_launch_date(self, dispatcher, tracker, domain) -> dict[str, Any]:
         if not _requested(tracker, "launch_date"):
             return {}
-        when = parse_datetime(
-            latest_text(tracker), lang_of(tracker), now_of(tracker), timezone_of(tracker)
-        )
-        return {"launch_date": when.value.date().isoformat()} if when else {}
+        # a day, "asap", or the merchant's own words (kept and flagged in validation)
+        text = latest_text(tracker).strip()
+        when = parse_launch_date(text, lang_of(tracker), now_of(tracker), timezone_of(tracker))
+        if when is not None:
+            return {"launch_date": when.value}
+        if _changes_another_field(tracker):
+            return {}
+        words = text.strip(" .,!?;:…")
+        return {"launch_date": words} if words else {}
 
     def _extract_list(self, tracker: Tracker, slot: str) -> dict[str, Any]:
         if not _requested(tracker, slot):
             return {}
-        values = canonical_values(_entity_values(tracker, LIST_SLOTS[slot]), slot) or (
-            keyword_values(latest_text(tracker), slot)
+        take = list_answer(
+            latest_text(tracker),
+            slot,
+            lang_of(tracker),
+            _entity_values(tracker, LIST_SLOTS[slot]),
         )
-        return {slot: list(dict.fromkeys(values))} if values else {}
+        return {slot: take.values} if take.values else {}
 
     def extract_payment_methods(self, dispatcher, tracker, domain) -> dict[str, Any]:
         return self._extract_list(tracker, "payment_methods")
@@ -202,13 +195,15 @@ class ValidateOnboardingForm(FormValidationAction):
     def extract_industry(self, dispatcher, tracker, domain) -> dict[str, Any]:
         if not _requested(tracker, "industry"):
             return {}
-        values = canonical_values(_entity_values(tracker, "industry"), "industry") or (
-            keyword_values(latest_text(tracker), "industry")
+        take = industry_answer(
+            latest_text(tracker), lang_of(tracker), _entity_values(tracker, "industry")
         )
-        if values:
-            return {"industry": values[0]}
+        if take.value:
+            return {"industry": take.value}
         # an unknown answer may be another industry or an answer to another question (a
         # name, a number): validate_industry asks once more before storing "other"
+        if latest_intent(tracker) in CONTROL_INTENTS:
+            return {}
         return {"industry": UNKNOWN_INDUSTRY} if latest_text(tracker).strip() else {}
 
     def _extract_yes_no(self, tracker: Tracker, slot: str) -> dict[str, Any]:
@@ -219,7 +214,7 @@ class ValidateOnboardingForm(FormValidationAction):
             return {slot: True}
         if intent == "deny":
             return {slot: False}
-        if intent in CONTROL_INTENTS:
+        if _not_an_answer(tracker):
             return {}
         answer = parse_yes_no(latest_text(tracker), lang_of(tracker))
         return {slot: answer} if answer is not None else {}
@@ -250,17 +245,18 @@ class ValidateOnboardingForm(FormValidationAction):
         return self._extract_yes_no(tracker, "contact_email_confirmed")
 
     def _extract_text(self, tracker: Tracker, slot: str) -> dict[str, Any]:
-        # "I'm back" after a pause is a greeting, not a name
-        if not _requested(tracker, slot) or latest_intent(tracker) == "greet":
+        if not _requested(tracker, slot) or _changes_another_field(tracker):
             return {}
         # "no" is not a name; a misheard name with a "nie" in it, read as an unsure
         # "deny", is one (staff see the recogniser's confidence when they review it)
-        if latest_intent(tracker) in ("affirm", "deny") and (
+        if latest_intent(tracker) == "deny" and (
             _intent_confidence(tracker) >= SURE_YES_NO or len(latest_text(tracker).split()) <= 2
         ):
             return {}
-        text = strip_name(latest_text(tracker))
-        return {slot: text} if text else {}
+        # "Hi, I'm Grace Turner", "Tak, Grzegorz Wieczorek": the greeting or the yes goes,
+        # the name stays; a greeting alone ("I'm back") or a yes alone gives no name
+        take = take_name(latest_text(tracker), lang_of(tracker))
+        return {slot: take.value} if take.value else {}
 
     def extract_contact_name(self, dispatcher, tracker, domain) -> dict[str, Any]:
         return self._extract_text(tracker, "contact_name")
@@ -283,7 +279,7 @@ class ValidateOnboardingForm(FormValidationAction):
     def validate_product_count(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if isinstance(value, int | float) and 0 <= value <= 10_000_000:
             # helper slots are returned here: rasa-sdk drops extracted slots the form lacks
-            quantity = parse_quantity(latest_text(tracker), lang_of(tracker))
+            quantity = _quantity(tracker)
             detail: dict[str, Any] = {}
             if quantity is not None and quantity.as_int() == int(value):
                 detail = {
@@ -326,7 +322,14 @@ class ValidateOnboardingForm(FormValidationAction):
         return {"domain": name, "domain_spoken": spell_address(name, lang_of(tracker))}
 
     def validate_launch_date(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        return {"launch_date": str(value), "invalid_count": 0}
+        # a day or "asap" is an answer; other words are kept as said, for staff to read
+        value = str(value)
+        understood = value == "asap" or _is_iso_day(value)
+        return {
+            "launch_date": value,
+            "invalid_count": 0,
+            **guessed(tracker, "launch_date", not understood),
+        }
 
     def _validate_confirmation(self, slot: str, value, dispatcher) -> dict[str, Any]:
         base = next(k for k, v in CONFIRM_SLOTS.items() if v == slot)
@@ -362,27 +365,73 @@ class ValidateOnboardingForm(FormValidationAction):
         if value == UNKNOWN_INDUSTRY:
             if int(tracker.get_slot("invalid_count") or 0) == 0:
                 return self._reject(dispatcher, tracker, "industry", "utter_invalid_industry")
-            # asked twice and still not a known industry: it is something else
+            # asked twice and still not a known industry: it is something else, in the
+            # merchant's own words, for staff to place
             return {
                 "industry": "other",
                 "industry_detail": latest_text(tracker),
                 "invalid_count": 0,
+                **guessed(tracker, "industry", True),
             }
-        return {"industry": value, "invalid_count": 0}
+        # the merchant's words stay beside the category they were mapped to
+        take = industry_answer(
+            latest_text(tracker), lang_of(tracker), _entity_values(tracker, "industry")
+        )
+        sure = take.value == value and take.confidence >= SURE_INDUSTRY
+        return {
+            "industry": value,
+            "industry_detail": latest_text(tracker),
+            "invalid_count": 0,
+            **guessed(tracker, "industry", not sure),
+        }
+
+    def _validate_name(self, slot: str, value, tracker: Tracker) -> dict[str, Any]:
+        name = str(value).strip() or None
+        take = take_name(latest_text(tracker), lang_of(tracker))
+        unsure = name is not None and (take.value != name or take.unsure)
+        return {slot: name, **guessed(tracker, slot, unsure)}
 
     def validate_contact_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        return {"contact_name": str(value).strip() or None}
+        return self._validate_name("contact_name", value, tracker)
 
     def validate_store_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        return {"store_name": str(value).strip() or None}
+        return self._validate_name("store_name", value, tracker)
 
-    def validate_sales_channels(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+    def _validate_list(self, slot: str, value, dispatcher, tracker) -> dict[str, Any]:
         values = [v for v in (value if isinstance(value, list) else [value]) if v]
         if len(values) > 1 and "none" in values:
             values.remove("none")
         if not values:
-            return self._reject(dispatcher, tracker, "sales_channels", "utter_invalid_list")
-        return {"sales_channels": values}
+            return self._reject(dispatcher, tracker, slot, "utter_invalid_list")
+        take = list_answer(
+            latest_text(tracker), slot, lang_of(tracker), _entity_values(tracker, LIST_SLOTS[slot])
+        )
+        return {slot: values, **guessed(tracker, slot, take.partial)}
+
+    def validate_sales_channels(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._validate_list("sales_channels", value, dispatcher, tracker)
+
+    def validate_payment_methods(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._validate_list("payment_methods", value, dispatcher, tracker)
+
+    def validate_shipping_methods(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._validate_list("shipping_methods", value, dispatcher, tracker)
+
+
+def _quantity(tracker: Tracker):  # type: ignore[no-untyped-def]
+    """The amount said, the one after a self-correction when there is one ("two hundred,
+    no, three hundred")."""
+    lang = lang_of(tracker)
+    text = latest_text(tracker)
+    return parse_quantity(corrected(text, lang), lang) or parse_quantity(text, lang)
+
+
+def _is_iso_day(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 class ValidateOpeningForm(FormValidationAction):
@@ -400,7 +449,7 @@ class ValidateOpeningForm(FormValidationAction):
             return {"good_time": True}
         if intent == "deny":
             return {"good_time": False}
-        if intent in CONTROL_INTENTS:
+        if _not_an_answer(tracker):
             return {}
         answer = parse_yes_no(latest_text(tracker), lang_of(tracker))
         return {"good_time": answer} if answer is not None else {}

@@ -21,7 +21,7 @@ class FieldResult:
     confidence: float | None = None  # ASR confidence of the user message that filled it
     turn_index: int | None = None  # metadata "turn_index" of that user message
     confirmed: bool = False
-    flagged: bool = False  # skipped, unsure or unconfirmed: a person should look
+    flagged: bool = False  # skipped, guessed, unsure or unconfirmed: a person should look
     prefilled: bool = False
     # asked until its asks ran out: left open for staff, with what the merchant said
     given_up: bool = False
@@ -71,6 +71,7 @@ def store_config_from_tracker(tracker_json: dict[str, Any]) -> StoreConfigResult
     last_user: dict[str, Any] | None = None
     started = False
     prefilled_before_user: set[str] = set()
+    said_for: dict[str, str | None] = {}  # the merchant's words that filled each field
     for event in events:
         kind = event.get("event")
         if kind == "user":
@@ -85,12 +86,16 @@ def store_config_from_tracker(tracker_json: dict[str, Any]) -> StoreConfigResult
                     origin.pop(name, None)
                 else:
                     origin[name] = (_user_confidence(last_user), _turn_index(last_user))
+                    said_for[name] = str(last_user.get("text") or "") or None
         elif kind in ("restart", "reset_slots"):
             slots.clear()
             origin.clear()
     skipped = list(slots.get("skipped_fields") or [])
     given_up = set(slots.get("given_up_fields") or [])
     words = slots.get("field_words") if isinstance(slots.get("field_words"), dict) else {}
+    # taken from an answer the bot was unsure of (a category mapped with low confidence, a
+    # name it could not cleanly take out, a partial list, words that are no date)
+    guessed = set(slots.get("guessed_fields") or [])
     prefilled = set(slots.get("prefilled_fields") or []) | prefilled_before_user
     result = StoreConfigResult(
         outcome=slots.get("call_outcome"),
@@ -109,11 +114,13 @@ def store_config_from_tracker(tracker_json: dict[str, Any]) -> StoreConfigResult
         read_back = confirm_slot is not None and confirmed
         flagged = (
             name in skipped
+            or (name in guessed and value is not None)
             or (confirm_slot is not None and value is not None and not confirmed)
             or bool(slots.get(FLAG_WHEN_APPROXIMATE.get(name, "")))
             or (confidence is not None and confidence < LOW_ASR_CONFIDENCE and not read_back)
         )
-        heard = None
+        # a guess is shown with the words it was taken from
+        heard = said_for.get(name) if name in guessed and value is not None else None
         if name in given_up and value is None:
             said = words.get(name) if isinstance(words.get(name), dict) else {}
             heard = str(said.get("text") or "") or None

@@ -195,6 +195,15 @@ def validate_command(app: AppContext, project_dir: str | None) -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="NLU test file of held-out phrasings (default: the `nlu:` files under tests/).",
 )
+@click.option(
+    "--conversations",
+    "conversations",
+    default=None,
+    metavar="DIR",
+    help="Play the scripted conversations under DIR instead and score the stored fields.",
+)
+@click.option("--split", "splits", multiple=True, help="With --conversations: only this split.")
+@click.option("-v", "--verbose", is_flag=True, help="With --conversations: print transcripts.")
 @pass_app
 def evaluate_command(
     app: AppContext,
@@ -204,9 +213,17 @@ def evaluate_command(
     seed: int,
     show_errors: bool,
     heldout_files: tuple[str, ...],
+    conversations: str | None,
+    splits: tuple[str, ...],
+    verbose: bool,
 ) -> None:
     """NLU evaluation on a held-out split and on held-out test files: intent accuracy and
-    entity precision/recall/F1 per entity, rule-only extractor beside the learned one."""
+    entity precision/recall/F1 per entity, rule-only extractor beside the learned one.
+    With --conversations DIR: scripted merchant conversations played against the agent,
+    fields right per language and split, turns per conversation, and every miss."""
+    if conversations:
+        _evaluate_conversations(app, project_dir, conversations, languages, splits, verbose)
+        return
     from voicebot.dialog.domain import load_domain
     from voicebot.dialog.evaluate import evaluate, evaluate_heldout
     from voicebot.dialog.nlu import load_nlu_files
@@ -275,3 +292,59 @@ def _print_comparison(comparison) -> None:  # type: ignore[no-untyped-def]
             f"{before.recall:6.3f} -> {after.recall:5.3f} "
             f"{before.f1:6.3f} -> {after.f1:5.3f} {after.support:8d}"
         )
+
+
+def _evaluate_conversations(
+    app: AppContext,
+    project_dir: str | None,
+    directory: str,
+    languages: tuple[str, ...],
+    splits: tuple[str, ...],
+    verbose: bool,
+) -> None:
+    from voicebot.actions.conversation_eval import (
+        ConversationFileError,
+        evaluate_conversations,
+        format_value,
+        load_scripts,
+    )
+
+    try:
+        scripts = load_scripts(Path(directory))
+    except ConversationFileError as exc:
+        raise UserError(str(exc)) from exc
+    scripts = [
+        s
+        for s in scripts
+        if (not languages or s.language in languages) and (not splits or s.split in splits)
+    ]
+    if not scripts:
+        raise UserError(f"no conversations under {directory} for the chosen language/split")
+    agent = _load_agent(app, _project_dir(app, project_dir))
+    try:
+        groups, results = evaluate_conversations(agent, scripts)
+    except ConversationFileError as exc:
+        raise UserError(str(exc)) from exc
+    if verbose:
+        for result in results:
+            click.echo(f"== {result.script.path}")
+            click.echo("\n".join(result.transcript))
+    for (language, split), score in sorted(groups.items()):
+        click.echo(
+            f"{language} {split}: fields right {score.fields_right}/{score.fields_total} "
+            f"= {score.accuracy:.1%}, {score.conversations} conversations, "
+            f"{score.completed} completed, {score.turns_per_conversation:.1f} turns each"
+        )
+        for name, (right, total) in score.per_field.items():
+            click.echo(f"    {name:<18} {right}/{total}")
+    for result in results:
+        click.echo(
+            f"  {result.script.language} {result.script.split} {result.script.path.stem}: "
+            f"{result.fields_right}/{result.fields_total} right, {result.turns} turns, "
+            f"outcome {result.outcome}"
+        )
+        for miss in result.misses:
+            click.echo(
+                f"      MISS {miss.field}: expected {format_value(miss.expected)}, "
+                f"got {format_value(miss.got)}  (said: {miss.words})"
+            )

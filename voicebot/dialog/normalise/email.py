@@ -5,6 +5,7 @@ spelling an address as words for reading it back."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from .languages import Language, language
 from .numbers import find_numbers
@@ -28,11 +29,24 @@ def is_valid_domain(domain: str) -> bool:
     return bool(_DOMAIN.match(domain))
 
 
-def _symbol(token: str, rules: Language) -> str | None:
+def _symbol(token: str, rules: Language, plain: frozenset[str] = frozenset()) -> str | None:
+    if token in plain:
+        return None
     for key, symbol in (("at", "@"), ("dot", "."), ("underscore", "_"), ("dash", "-")):
         if token in rules.email_words(key):
             return symbol
     return None
+
+
+def _plain_words(tokens: list[str], rules: Language) -> frozenset[str]:
+    """When the usual word for a symbol is said ("dot"), its rarer synonyms ("point",
+    "period") are words of the name: "case point dot co dot uk" is casepoint.co.uk."""
+    plain: set[str] = set()
+    for key in ("at", "dot", "underscore", "dash"):
+        listed = [w for w in rules.raw.get("email", {}).get(key, []) if str(w).isalpha()]
+        if listed and listed[0] in tokens:
+            plain |= {str(w) for w in listed[1:]}
+    return frozenset(plain)
 
 
 def _to_pieces(text: str, lang: str) -> list[str]:
@@ -40,6 +54,7 @@ def _to_pieces(text: str, lang: str) -> list[str]:
     rules = language(lang)
     tokens = _TOKEN.findall(text.lower())
     numbers = {span.start: span for span in find_numbers(tokens, lang)}
+    plain = _plain_words(tokens, rules)
     pieces: list[str] = []
     i = 0
     while i < len(tokens):
@@ -48,16 +63,47 @@ def _to_pieces(text: str, lang: str) -> list[str]:
             pieces.append(span.digits)
             i = span.end
             continue
-        symbol = _symbol(tokens[i], rules)
+        symbol = _symbol(tokens[i], rules, plain)
         pieces.append(symbol if symbol is not None else tokens[i])
         i += 1
     return pieces
 
 
-def _trim_fillers(pieces: list[str], fillers: frozenset[str], from_left: bool) -> list[str]:
-    """Drop introduction words ("mój adres to") at the outer edge of an address."""
+def _ascii(piece: str) -> str:
+    """Addresses are written without diacritics: "kamień" -> "kamien", "łąka" -> "laka"."""
+    piece = piece.replace("ł", "l").replace("Ł", "L")
+    decomposed = unicodedata.normalize("NFKD", piece)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _address_clause(text: str, rules: Language) -> str:
+    """The clause the address is said in: "We do, it's spoke and chain dot co dot uk" ->
+    "it's spoke and chain dot co dot uk", so that "we do" is not glued to the name."""
+    symbols = [w for key in ("dot", "at") for w in rules.email_words(key) if w.isalpha()]
+    if not symbols:
+        return text
+    spoken = re.search(
+        r"\b(?:" + "|".join(map(re.escape, symbols)) + r")\b|[^\W_]\.[^\W_]|@", text.lower()
+    )
+    if spoken is None:
+        return text
+    breaks = [m.end() for m in re.finditer(r"[,;:!?]|\.(?=\s)", text[: spoken.start()])]
+    return text[max(breaks) :] if breaks else text
+
+
+def _trim_fillers(
+    pieces: list[str],
+    fillers: frozenset[str],
+    from_left: bool,
+    leading_only: frozenset[str] = frozenset(),
+) -> list[str]:
+    """Drop introduction words ("mój adres to") at the outer edge of an address. Words in
+    `leading_only` ("pod", "na") go only when another filler follows ("pod adresem"), as
+    they also start names ("pod lipą kropka pl")."""
     items = list(pieces) if from_left else list(reversed(pieces))
     while items and (items[0] in fillers or items[0] in "._-"):
+        if from_left and items[0] in leading_only and (len(items) < 2 or items[1] not in fillers):
+            break
         items.pop(0)
     return items if from_left else list(reversed(items))
 
@@ -76,14 +122,14 @@ def parse_email(text: str, lang: str) -> str | None:
         return written.group(0)
     rules = language(lang)
     fillers = rules.email_words("fillers")
-    pieces = _to_pieces(text, lang)
+    pieces = _to_pieces(_address_clause(text, rules), lang)
     if "@" not in pieces:
         return None
     at = pieces.index("@")
     local = _cut_at_filler(list(reversed(pieces[:at])), fillers)[::-1]
     # intro words come before the address; after the @ only trailing words ("proszę") go
     domain = _trim_fillers(pieces[at + 1 :], fillers, from_left=False)
-    address = "".join(local) + "@" + _glue_domain(domain)
+    address = "".join(map(_ascii, local)) + "@" + _glue_domain([_ascii(p) for p in domain])
     return address if is_valid_email(address) else None
 
 
@@ -104,8 +150,13 @@ def parse_domain(text: str, lang: str) -> str | None:
         return written.group(0).removeprefix("www.")
     rules = language(lang)
     fillers = rules.email_words("fillers")
-    pieces = [p for p in _to_pieces(text, lang) if p not in fillers]
-    domain = _glue_domain(_trim_fillers(pieces, frozenset(), from_left=True))
+    # introductions go from the front ("nasza domena to ..."); words inside the name stay
+    # ("pod lipą kropka pl" is podlipa.pl)
+    pieces = _to_pieces(_address_clause(text, rules), lang)
+    leading_only = rules.email_words("leading_only_fillers")
+    pieces = _trim_fillers(pieces, fillers, from_left=True, leading_only=leading_only)
+    pieces = _trim_fillers(pieces, fillers, from_left=False)
+    domain = _glue_domain([_ascii(p) for p in pieces])
     domain = domain.removeprefix("www.").strip(".-")
     return domain if is_valid_domain(domain) else None
 

@@ -120,7 +120,10 @@ def _parse_at(tokens: list[str], i: int, words: NumberWords) -> NumberSpan | Non
             current += words.hundreds[tok]
             last = _HUNDREDS
         elif tok in words.hundred_words:
-            # English "five hundred": multiplies the small number before it
+            # English "five hundred": multiplies the small number before it; "hundred and
+            # fifty" alone is one hundred and fifty
+            if last is None and nxt not in words.hundred_words:
+                current, last = 1.0, _UNITS
             if last not in (_UNITS, _TEENS, _DIGITS):
                 break
             small = current % 1000 if current >= 1000 else current
@@ -228,11 +231,22 @@ def parse_quantity(text: str, lang: str) -> Quantity | None:
     """An amount with its range and approximation: "około pięciuset" -> ~500,
     "between one and two thousand" -> 1000..2000. None when no number was said."""
     words = language(lang).numbers
-    tokens = tokenize(text)
+    tokens = _replace_phrases(tokenize(text), language(lang).raw["numbers"].get("phrases") or {})
     spans = find_numbers(tokens, lang)
     if not spans:
         return None
-    approximate = any(tok in words.approximate for tok in tokens)
+    approximate = any(tok in words.approximate for tok in tokenize(text))
+    # "dwieście nie trzysta" without punctuation: a correction between two numbers
+    markers = {
+        str(m) for m in (language(lang).raw.get("corrections") or {}).get("standalone") or []
+    }
+    corrected_at = [
+        k
+        for k in range(1, len(spans))
+        if " ".join(tokens[spans[k - 1].end : spans[k].start]) in markers
+    ]
+    if corrected_at:
+        spans = spans[corrected_at[-1] :]
     first = spans[0]
     if len(spans) >= 2:
         second = spans[1]
@@ -251,6 +265,18 @@ def parse_quantity(text: str, lang: str) -> Quantity | None:
             if high > low:
                 return Quantity(low, high, approximate)
     return Quantity(first.value, None, approximate)
+
+
+def _replace_phrases(tokens: list[str], phrases: dict[str, str]) -> list[str]:
+    """Number phrases as the number word they stand for ("a couple of" -> "two")."""
+    for phrase, word in phrases.items():
+        parts = tokenize(phrase)
+        i = 0
+        while i <= len(tokens) - len(parts):
+            if tokens[i : i + len(parts)] == parts:
+                tokens = [*tokens[:i], str(word), *tokens[i + len(parts) :]]
+            i += 1
+    return tokens
 
 
 def _scale_of(value: float) -> float:

@@ -1,0 +1,174 @@
+"""The scripted merchant conversations (evaluation/conversations) played against the real
+agent: the figures reached are held, the scoring rules and the file format are checked, and
+guessed fields reach the store configuration flagged, beside the merchant's words."""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from voicebot.actions.conversation_eval import (
+    ConversationFileError,
+    GroupScore,
+    evaluate_conversations,
+    field_matches,
+    load_scripts,
+)
+from voicebot.actions.store_config import store_config_from_tracker
+from voicebot.cli import cli
+from voicebot.dialog import Agent
+
+ROOT = Path(__file__).resolve().parents[2]
+CONVERSATIONS = ROOT / "evaluation" / "conversations"
+NOW = "2026-11-23T09:30:00+01:00"
+# What `voicebot dialog evaluate --conversations evaluation/conversations` reached: fields
+# right per language and split (the issue's goal is 0.95 on the test split).
+FLOORS = {("en", "train"): 0.99, ("pl", "train"): 0.99, ("en", "test"): 0.99, ("pl", "test"): 0.99}
+MAX_TURNS_EACH = 16.0  # 13-15 questions and read-backs, and a few asks for a repeat
+
+
+@pytest.fixture(scope="module")
+def agent() -> Agent:
+    return Agent.load(ROOT)
+
+
+@pytest.fixture(scope="module")
+def scores(agent: Agent) -> dict[tuple[str, str], GroupScore]:
+    groups, _ = evaluate_conversations(agent, load_scripts(CONVERSATIONS))
+    return groups
+
+
+def test_the_set_has_thirty_conversations_per_language_and_a_test_third() -> None:
+    scripts = load_scripts(CONVERSATIONS)
+    for lang in ("en", "pl"):
+        mine = [s for s in scripts if s.language == lang]
+        assert len(mine) >= 30
+        assert sum(s.split == "test" for s in mine) * 3 >= len(mine)
+
+
+@pytest.mark.parametrize("key", sorted(FLOORS))
+def test_fields_right_hold_at_the_figure_reached(
+    scores: dict[tuple[str, str], GroupScore], key: tuple[str, str]
+) -> None:
+    score = scores[key]
+    assert score.accuracy >= FLOORS[key], [(m.conversation, m.field, m.got) for m in score.misses]
+    assert score.completed >= 0.9 * score.conversations
+    assert score.turns_per_conversation <= MAX_TURNS_EACH
+
+
+def test_scoring_rules() -> None:
+    assert field_matches(["card", "blik"], ["blik", "card"], False)
+    assert not field_matches(["card"], ["card", "paypal"], False)
+    assert field_matches(300, 300.0, False) and not field_matches(300, 200, False)
+    assert field_matches(False, False, False) and not field_matches(False, None, False)
+    kept = {"kept_words": "Easter"}
+    assert field_matches(kept, "Before Easter", True)
+    assert not field_matches(kept, "Before Easter", False)  # kept words must be flagged
+    assert not field_matches(kept, "2027-03-28", True)
+
+
+def test_a_bad_conversation_file_is_named_with_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "broken.yml").write_text("language: en\nanswers: {contact_name: Anna}\n")
+    with pytest.raises(ConversationFileError, match=r"broken\.yml: 'answers' must map"):
+        load_scripts(tmp_path)
+    with pytest.raises(ConversationFileError, match="no such directory"):
+        load_scripts(tmp_path / "missing")
+
+
+CONVERSATION = """\
+language: en
+answers:
+  good_time: ["Yes."]
+  contact_name: ["It's Anna Lee."]
+  store_name: ["We're going with Lamp and Shade."]
+  industry: ["Phones and dresses."]
+  product_count: ["Two hundred, no, three hundred."]
+  sales_channels: ["Etsy and Instagram."]
+  migrate_products: ["Yes."]
+  has_domain: ["We do, lamp and shade dot com."]
+  payment_methods: ["Card, not PayPal."]
+  shipping_methods: ["Courier."]
+  tax_id: ["five two six zero two five zero two seven four"]
+  contact_email: ["anna at lamp and shade dot com"]
+  launch_date: ["Before Easter."]
+expected:
+  contact_name: Anna Lee
+  store_name: Lamp and Shade
+  industry: sporting_goods  # wrong on purpose: the command must print the miss
+  product_count: 300
+  sales_channels: [marketplace]
+  has_domain: true
+  domain: lampandshade.com
+  payment_methods: [card]
+  launch_date: {kept_words: Easter}
+"""
+
+
+def test_the_command_prints_fields_turns_and_each_miss(tmp_path: Path) -> None:
+    (tmp_path / "en" / "test").mkdir(parents=True)
+    (tmp_path / "en" / "test" / "lamp.yml").write_text(CONVERSATION)
+    (tmp_path / "en" / "defaults.yml").write_text(f"now: '{NOW}'\nconfirm: 'Yes.'\n")
+    result = CliRunner().invoke(
+        cli, ["dialog", "evaluate", str(ROOT), "--conversations", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "en test: fields right 8/9 = 88.9%, 1 conversations, 1 completed" in result.output
+    assert "turns each" in result.output and "    industry           0/1" in result.output
+    assert "MISS industry: expected 'sporting_goods', got 'electronics'" in result.output
+    missing = CliRunner().invoke(
+        cli, ["dialog", "evaluate", str(ROOT), "--conversations", str(tmp_path / "nope")]
+    )
+    assert missing.exit_code != 0 and "no such directory" in missing.output
+
+
+def talk(agent: Agent, lang: str, texts: list[str]):  # type: ignore[no-untyped-def]
+    conv = agent.new_conversation("guesses", language=lang, slots={"call_started_at": NOW})
+    conv.start()
+    for index, text in enumerate(texts):
+        conv.handle(text, confidence=0.9, metadata={"turn_index": index})
+    return conv
+
+
+def test_guessed_fields_are_flagged_beside_the_merchants_words(agent: Agent) -> None:
+    texts = [
+        "yes",
+        "Lep na mymach, ja nie ląży",  # a name that does not come apart cleanly
+        "Moda Plus",
+        "Phones and dresses.",  # two categories: mapped, unsure
+        "about five hundred",
+        "Etsy and Instagram.",  # Instagram is no value of the list: partial
+        "yes",
+        "no",
+        "card",
+        "courier",
+        "five two six zero two five zero two seven four",
+        "yes",
+        "anna at gmail dot com",
+        "yes",
+        "Before Easter.",  # no day: kept as said
+    ]
+    conv = talk(agent, "en", texts)
+    config = store_config_from_tracker(conv.tracker.to_json())
+    assert config.outcome == "completed" and config.complete
+    flagged = {name for name, f in config.fields.items() if f.flagged}
+    assert {"contact_name", "industry", "sales_channels", "launch_date"} <= flagged
+    assert not {"store_name", "payment_methods", "shipping_methods"} & flagged
+    fields = config.fields
+    assert fields["launch_date"].value == "Before Easter"
+    assert texts[fields["launch_date"].turn_index] == "Before Easter."
+    assert texts[fields["industry"].turn_index] == "Phones and dresses."
+    assert conv.tracker.get_slot("industry_detail") == "Phones and dresses."
+    assert fields["sales_channels"].value == ["marketplace"]
+
+
+def test_a_later_sure_answer_clears_the_guess() -> None:
+    from voicebot.actions.forms import guessed
+
+    class Slots:
+        def get_slot(self, name: str) -> list[str]:
+            return ["industry", "store_name"] if name == "guessed_fields" else []
+
+    assert guessed(Slots(), "industry", False) == {"guessed_fields": ["store_name"]}  # type: ignore[arg-type]
+    assert guessed(Slots(), "launch_date", True) == {  # type: ignore[arg-type]
+        "guessed_fields": ["industry", "store_name", "launch_date"]
+    }

@@ -1,0 +1,151 @@
+"""Taking answers out of what merchants say (voicebot/actions/understanding.py): names out
+of their sentence, every list value named, industries on the taxonomy with a confidence."""
+
+import pytest
+
+from voicebot.actions.common import lexicon
+from voicebot.actions.understanding import (
+    SURE_INDUSTRY,
+    industry_answer,
+    list_answer,
+    take_name,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "name"),
+    [
+        ("We're going with Spoke and Chain.", "en", "Spoke and Chain"),
+        ("It's called Mud and Glaze.", "en", "Mud and Glaze"),
+        ("we're calling it dice and dragons", "en", "Dice and Dragons"),
+        ("The shop's called Nuts and Bolts.", "en", "Nuts and Bolts"),
+        ("Yeah, it's Dan Whitaker.", "en", "Dan Whitaker"),
+        ("Hi, I'm Grace Turner.", "en", "Grace Turner"),
+        ("It's Paul, Paul Dixon.", "en", "Paul Dixon"),
+        ("Leo Marsh, that's M A R S H.", "en", "Leo Marsh"),
+        ("Father, no, sorry, I'm Peter Doyle.", "en", "Peter Doyle"),
+        ("Sit Well.", "en", "Sit Well"),
+        ("emma-louise price", "en", "Emma-Louise Price"),
+        ("Nazywać się będzie Glina i Szkło.", "pl", "Glina i Szkło"),
+        ("Sklep będzie się nazywał Mruczek.", "pl", "Mruczek"),
+        ("to będzie len i wełna", "pl", "Len i Wełna"),
+        ("Lniana Szafa, przez dwa a.", "pl", "Lniana Szafa"),
+        ("Tak, Grzegorz Wieczorek.", "pl", "Grzegorz Wieczorek"),
+        ("Z tej strony Barbara Szymańska.", "pl", "Barbara Szymańska"),
+        ("stolarnia pod lipą", "pl", "Stolarnia pod Lipą"),
+    ],
+)
+def test_the_name_is_taken_out_of_the_sentence_with_every_word(
+    text: str, lang: str, name: str
+) -> None:
+    assert take_name(text, lang).value == name
+
+
+def test_casing_rule_keeps_the_merchants_capitals_and_lowers_only_inner_connectives() -> None:
+    assert take_name("Carry On Co.", "en").value == "Carry On Co"
+    assert take_name("carry on co", "en").value == "Carry on Co"
+    assert take_name("and more", "en").value == "And More"
+
+
+@pytest.mark.parametrize(("text", "lang"), [("Yes.", "en"), ("I'm back", "en"), ("Tak", "pl")])
+def test_a_yes_or_a_greeting_alone_is_no_name(text: str, lang: str) -> None:
+    assert take_name(text, lang).value is None
+
+
+def test_parts_that_are_not_one_name_are_all_kept_and_the_bot_is_unsure() -> None:
+    take = take_name("lep na mymach, ja nie ląży o dół", "pl")
+    assert take.value == "Lep na Mymach, Ja Nie Ląży o Dół" and take.unsure
+    assert not take_name("It's Olivia, Olivia Grant.", "en").unsure
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "lang", "values"),
+    [
+        (
+            "We've got a workshop shop in Leeds and a little Shopify site.",
+            "sales_channels",
+            "en",
+            ["physical_store", "other_platform"],
+        ),
+        (
+            "Mamy pracownię z małym sklepikiem, a resztę puszczamy przez Allegro.",
+            "sales_channels",
+            "pl",
+            ["physical_store", "marketplace"],
+        ),
+        (
+            "Courier mostly, and people can collect from the shop.",
+            "shipping_methods",
+            "en",
+            ["courier", "pickup"],
+        ),
+        ("Mostly card, also PayPal.", "payment_methods", "en", ["card", "paypal"]),
+        ("PayPal, not cards.", "payment_methods", "en", ["paypal"]),
+        ("Not courier but post.", "shipping_methods", "en", ["post"]),
+        ("Nie kurier, tylko paczkomaty.", "shipping_methods", "pl", ["parcel_locker"]),
+        ("BLIK i karta, bez pobrania.", "payment_methods", "pl", ["blik", "card"]),
+        ("BLIK i przelew, no i karta.", "payment_methods", "pl", ["blik", "bank_transfer", "card"]),
+        ("Mamy sklep na Shoperze.", "sales_channels", "pl", ["other_platform"]),
+        (
+            "sklep internetowy i stacjonarny",
+            "sales_channels",
+            "pl",
+            ["other_platform", "physical_store"],
+        ),
+        ("post I guess, no, actually courier", "shipping_methods", "en", ["courier"]),
+        ("We don't have a shop yet.", "sales_channels", "en", ["none"]),
+        ("Nie mamy sklepu stacjonarnego, tylko Allegro.", "sales_channels", "pl", ["marketplace"]),
+    ],
+)
+def test_every_value_named_is_kept_and_the_ones_ruled_out_are_not(
+    text: str, kind: str, lang: str, values: list[str]
+) -> None:
+    assert list_answer(text, kind, lang, []).values == values
+
+
+def test_nlu_entities_and_lexicon_matches_are_united_without_duplicates() -> None:
+    take = list_answer("karta i blik", "payment_methods", "pl", ["Card", "blik", "paypal"])
+    assert take.values == ["card", "blik", "paypal"]
+
+
+def test_a_name_no_value_stands_for_makes_the_list_partial() -> None:
+    assert list_answer("Etsy and Instagram.", "sales_channels", "en", []).partial
+    assert not list_answer("Etsy and a shop in Leeds.", "sales_channels", "en", []).partial
+    assert list_answer("allegro", "sales_channels", "pl", ["Fruugo"]).partial
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "category"),
+    [
+        ("Bicycles and cycling gear.", "en", "sporting_goods"),
+        ("Ceramics, mugs, plates, things for the home.", "en", "home_garden"),
+        ("Pet supplies for dogs and cats", "en", "animals_pets"),
+        ("Rowery i części rowerowe.", "pl", "sporting_goods"),
+        ("Dewocjonalia, różańce.", "pl", "religious_ceremonial"),
+        ("Walizki i plecaki.", "pl", "luggage_bags"),
+        ("Obrazy i plakaty.", "pl", "arts_entertainment"),
+    ],
+)
+def test_industries_outside_the_old_seven_map_to_the_taxonomy(
+    text: str, lang: str, category: str
+) -> None:
+    take = industry_answer(text, lang, [])
+    assert take.value == category and take.confidence >= SURE_INDUSTRY
+
+
+def test_an_industry_split_between_categories_is_unsure() -> None:
+    take = industry_answer("phones and dresses", "en", [])
+    assert take.value == "electronics" and take.confidence < SURE_INDUSTRY
+    assert industry_answer("quantum widgets", "en", []).value is None
+
+
+def test_the_taxonomy_is_googles_top_level_and_every_category_has_words_and_names() -> None:
+    from voicebot.actions.common import labels
+
+    taxonomy = lexicon()["industry_taxonomy"]
+    assert len(taxonomy) == 21
+    assert {entry["google_id"] for entry in taxonomy.values()} >= {166, 222, 412, 988, 1239}
+    for lang in ("en", "pl"):
+        names = labels(lang)["values"]["industry"]
+        assert set(taxonomy) | {"other"} == set(names), lang
+    assert set(lexicon()["industry"]) == set(taxonomy)

@@ -1,0 +1,317 @@
+"""Taking answers out of what merchants say: a name out of its sentence, every list value
+named (and none ruled out), the closest industry of the taxonomy with a confidence.
+
+Pure functions of the text (and the NLU's entities); every phrase is per-language data:
+voicebot/actions/data/<lang>.yml (`names`) and data/lexicon.yml (values and taxonomy)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from voicebot.dialog.normalise.corrections import corrected
+
+from .common import labels, lexicon
+
+# Below this share of the keywords heard, an industry is a guess that staff should check.
+SURE_INDUSTRY = 0.6
+MAX_NAME_WORDS = 6  # a longer "name" is more likely a sentence we could not take apart
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|&|[,;:!?…]|\.(?:\s|$)|\s[-–]\s")
+_SEPARATOR = re.compile(r"^(?:[,;:!?…]|\.\s*|\s[-–]\s)$")
+_SEGMENT_BREAK = re.compile(r"[,;:!?…]+|\.\.\.|\.(?=\s|$)|\s[-–]\s")
+
+
+_PLACE_WORDS = {"in", "at", "from", "near", "w", "we", "z", "ze", "koło", "przy", "pod"}
+
+
+@dataclass(frozen=True)
+class NameTake:
+    value: str | None
+    unsure: bool = False
+
+
+@dataclass(frozen=True)
+class Hit:
+    start: int
+    end: int
+    value: str
+    negated: bool = False
+
+
+@dataclass
+class ListTake:
+    values: list[str] = field(default_factory=list)
+    partial: bool = False  # something was named that no value of the list stands for
+
+
+@dataclass(frozen=True)
+class IndustryTake:
+    value: str | None
+    confidence: float
+
+
+# -- names ---------------------------------------------------------------------------------
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"\s+", text.strip()) if w]
+
+
+def _phrase_list(lang: str, key: str) -> list[list[str]]:
+    data = (labels(lang).get("names") or {}).get(key) or []
+    return sorted(([w.lower() for w in str(p).split()] for p in data), key=len, reverse=True)
+
+
+def _bare(word: str) -> str:
+    return word.lower().replace("’", "'").strip('.,;:!?…"')
+
+
+def _strip_edges(words: list[str], lang: str) -> list[str]:
+    """Carrier phrases and fillers off both ends, as long as a word of the name is left."""
+    before = _phrase_list(lang, "carriers_before") + _phrase_list(lang, "fillers")
+    # fillers go from the front only: "Sit Well" keeps its "Well"
+    after = _phrase_list(lang, "carriers_after")
+    changed = True
+    while changed and words:
+        changed = False
+        lowered = [_bare(w) for w in words]
+        for phrase in before:
+            if lowered[: len(phrase)] == phrase and len(words) > len(phrase):
+                words = words[len(phrase) :]
+                changed = True
+                break
+        lowered = [_bare(w) for w in words]
+        for phrase in after:
+            if lowered[-len(phrase) :] == phrase and len(words) > len(phrase):
+                words = words[: -len(phrase)]
+                changed = True
+                break
+    return words
+
+
+def _only_filler(words: list[str], lang: str) -> bool:
+    lowered = [_bare(w) for w in words]
+    phrases = (
+        _phrase_list(lang, "fillers")
+        + _phrase_list(lang, "carriers_before")
+        + _phrase_list(lang, "carriers_after")
+    )
+    return not lowered or lowered in phrases
+
+
+def _is_aside(words: list[str], lang: str) -> bool:
+    """ "przez dwa a", "spelled with two l", "that's M A R S H": about spelling, not the name."""
+    lowered = [_bare(w) for w in words]
+    markers = {p[0] for p in _phrase_list(lang, "asides") if len(p) == 1}
+    phrases = [p for p in _phrase_list(lang, "asides") if len(p) > 1]
+    if any(w in markers for w in lowered):
+        return True
+    if any(lowered[i : i + len(p)] == p for p in phrases for i in range(len(lowered) - len(p) + 1)):
+        return True
+    return sum(1 for w in lowered if len(w) == 1 and w.isalpha()) >= 2
+
+
+def name_case(words: list[str], lang: str) -> str:
+    """The casing rule: a word the merchant (or the recogniser) wrote with a capital keeps
+    its casing; a word in lower case gets a capital on each part ("dąbrowska-mazur" ->
+    "Dąbrowska-Mazur"), except connectives inside the name ("and", "i", "of")."""
+    connectives = {p[0] for p in _phrase_list(lang, "connectives") if len(p) == 1}
+    out: list[str] = []
+    for index, word in enumerate(words):
+        if any(ch.isupper() for ch in word) or (index > 0 and word in connectives):
+            out.append(word)
+        else:
+            out.append("-".join(part[:1].upper() + part[1:] for part in word.split("-")))
+    return " ".join(out)
+
+
+def take_name(text: str, lang: str) -> NameTake:
+    """The name in "We're going with Spoke and Chain." (-> "Spoke and Chain"), in "Tom, Tom
+    Riley" (-> "Tom Riley") or in "Lniana Szafa, przez dwa a" (-> "Lniana Szafa")."""
+    text = corrected(text.strip(), lang)
+    candidates: list[list[str]] = []
+    for segment in _SEGMENT_BREAK.split(text):
+        words = [w.strip('"“”') for w in _words(segment)]
+        words = [w for w in words if w]
+        if not words or _only_filler(words, lang) or _is_aside(words, lang):
+            continue
+        words = _strip_edges(words, lang)
+        if words and not _only_filler(words, lang):
+            candidates.append(words)
+    # "Tom, Tom Riley": a start said again in full is one name
+    kept = [
+        c
+        for i, c in enumerate(candidates)
+        if not any(
+            [_bare(w) for w in later[: len(c)]] == [_bare(w) for w in c]
+            for later in candidates[i + 1 :]
+        )
+    ]
+    if not kept:
+        return NameTake(None)
+    # parts that are not one name said twice are all kept (a misheard name loses no word),
+    # and the bot is unsure of them
+    unsure = len(kept) > 1 or sum(len(words) for words in kept) > MAX_NAME_WORDS
+    return NameTake(", ".join(name_case(words, lang) for words in kept), unsure)
+
+
+# -- list and category values ---------------------------------------------------------------
+def _tokens(text: str) -> list[str]:
+    return [t.strip().lower() for t in _WORD.findall(text.replace("’", "'"))]
+
+
+def _stem_matches(stem: str, tokens: list[str], at: int) -> int:
+    """How many tokens the stem covers at this position (0: no match)."""
+    whole = stem.startswith("=")
+    parts = stem.lstrip("=").lower().split()
+    if at + len(parts) > len(tokens):
+        return 0
+    for offset, part in enumerate(parts):
+        token = tokens[at + offset]
+        last = offset == len(parts) - 1
+        if last and not whole:
+            if not token.startswith(part):
+                return 0
+        elif token != part:
+            return 0
+    return len(parts)
+
+
+def _is_separator(token: str) -> bool:
+    return bool(_SEPARATOR.match(token)) or token in ("", ".")
+
+
+def lexicon_hits(text: str, kind: str, lang: str) -> list[Hit]:
+    """Every value of `kind` named in the text, where, and whether it was ruled out."""
+    tokens = _tokens(text)
+    table = lexicon()[kind]
+    hits: list[Hit] = []
+    for value, stems in table.items():
+        for at in range(len(tokens)):
+            length = max((_stem_matches(str(s), tokens, at) for s in stems), default=0)
+            if length:
+                hits.append(Hit(at, at + length, value))
+    hits = _drop_online_shops(hits, tokens) if kind == "sales_channels" else hits
+    # one value per stretch of words: the longest stem wins ("cash on delivery" over "cash")
+    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+    chosen: list[Hit] = []
+    covered_until = -1
+    for hit in hits:
+        if hit.start >= covered_until:
+            chosen.append(hit)
+            covered_until = hit.end
+    return [_negate(h, tokens, lang, kind) for h in chosen]
+
+
+def _drop_online_shops(hits: list[Hit], tokens: list[str]) -> list[Hit]:
+    """ "sklep na Shoperze", "Shopify shop": a shop word next to an online word is no
+    physical shop."""
+    markers = [str(m) for m in lexicon().get("online_markers") or []]
+    breaks = {"and", "i", "oraz", "a", "but", "ale"}
+
+    def online_near(hit: Hit) -> bool:
+        window: list[int] = []
+        for i in range(hit.end, min(len(tokens), hit.end + 3)):
+            if _is_separator(tokens[i]) or tokens[i] in breaks:
+                break
+            window.append(i)
+        if hit.start > 0 and not _is_separator(tokens[hit.start - 1]):
+            window.append(hit.start - 1)
+        return any(_stem_matches(m, tokens, i) for i in window for m in markers)
+
+    return [h for h in hits if h.value != "physical_store" or not online_near(h)]
+
+
+def _negate(hit: Hit, tokens: list[str], lang: str, kind: str) -> Hit:
+    """ "not the post", "bez pobrania", "nie na Allegro": up to three words back, within
+    the clause."""
+    if hit.value == "none":
+        return hit
+    negations = [str(n) for n in (lexicon().get("negations") or {}).get(lang, [])]
+    breaks = {"and", "i", "oraz", "but", "ale", "tylko", "only", "just", "lecz", "also", "też"}
+    for i in range(hit.start - 1, max(-1, hit.start - 4), -1):
+        if _is_separator(tokens[i]) or tokens[i] in breaks:
+            break
+        if any(_stem_matches(n, tokens, i) for n in negations):
+            return Hit(hit.start, hit.end, hit.value, negated=True)
+    return hit
+
+
+def canonical(values: list[str], kind: str, lang: str) -> tuple[list[str], list[str]]:
+    """Entity values as the lexicon's ids ("Card" -> card), and those it does not know."""
+    known = lexicon()[kind]
+    ids: list[str] = []
+    unknown: list[str] = []
+    for value in values:
+        if value in known:
+            ids.append(value)
+        elif value.lower() in known:
+            ids.append(value.lower())
+        else:
+            found = [h.value for h in lexicon_hits(value, kind, lang) if not h.negated]
+            (ids.append(found[0]) if found else unknown.append(value))
+    return list(dict.fromkeys(ids)), unknown
+
+
+def list_answer(text: str, kind: str, lang: str, entities: list[str]) -> ListTake:
+    """Every value named (the NLU's entities and the lexicon's matches together), in the
+    order said, without the ones ruled out; a self-correction keeps what came after it."""
+    fixed = corrected(text, lang)
+    if fixed != text:
+        # the NLU read the whole sentence: keep its entities the correction still names
+        entities = [e for e in entities if e.lower() in fixed.lower()]
+    take = _list_answer(fixed, kind, lang, entities)
+    if not take.values:
+        take = _list_answer(text, kind, lang, entities)
+    return take
+
+
+def _list_answer(text: str, kind: str, lang: str, entities: list[str]) -> ListTake:
+    hits = lexicon_hits(text, kind, lang)
+    ruled_out = {h.value for h in hits if h.negated}
+    named = [h.value for h in hits if not h.negated]
+    from_nlu, unknown = canonical(entities, kind, lang)
+    values = [v for v in dict.fromkeys([*named, *from_nlu]) if v not in ruled_out or v in named]
+    if len(values) > 1 and "none" in values:
+        values.remove("none")
+    return ListTake(values, partial=bool(unknown) or _names_unknown(text, hits))
+
+
+def _names_unknown(text: str, hits: list[Hit]) -> bool:
+    """A proper name (a capitalised word not starting a sentence) that no value covers,
+    like "Discogs" or "Instagram": the list may be missing something."""
+    tokens = _WORD.findall(text.replace("’", "'"))
+    covered = {i for h in hits for i in range(h.start, h.end)}
+    for index, token in enumerate(tokens):
+        starts_sentence = index == 0 or tokens[index - 1].strip() in (".", "!", "?")
+        place = index > 0 and tokens[index - 1].lower() in _PLACE_WORDS  # "in Leeds"
+        if (
+            not place
+            and token[:1].isupper()
+            and not starts_sentence
+            and index not in covered
+            and token not in ("I", "I'm", "I've")
+        ):
+            return True
+    return False
+
+
+def industry_answer(text: str, lang: str, entities: list[str]) -> IndustryTake:
+    """The taxonomy's category closest to what was said, and how sure: the share of the
+    keywords heard that point to it (an NLU entity the keywords missed counts as one)."""
+    hits = [h for h in lexicon_hits(corrected(text, lang), "industry", lang) if not h.negated]
+    ids, _ = canonical(entities, "industry", lang)
+    named = [h.value for h in hits]
+    votes: dict[str, int] = {}
+    order: list[str] = []
+    for value in named + [i for i in ids if i not in named]:
+        votes[value] = votes.get(value, 0) + 1
+        if value not in order:
+            order.append(value)
+    if not votes:
+        return IndustryTake(None, 0.0)
+    best = max(order, key=lambda v: (votes[v], -order.index(v)))
+    total = sum(votes.values())
+    confidence = votes[best] / total
+    if total == 1:
+        confidence = 0.8  # one word, one category: likely, not proven
+    return IndustryTake(best, round(confidence, 2))
