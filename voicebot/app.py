@@ -4,6 +4,7 @@ review pages and the export API. Blueprints stay thin; the work happens in their
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from voicebot.config import Settings
 from voicebot.crm.db import Database
@@ -23,6 +24,11 @@ def create_app(settings: Settings, db: Database | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.web.session_cookie_secure,
         MAX_CONTENT_LENGTH=settings.server.max_request_bytes,  # larger bodies: 413
     )
+    if settings.server.proxy_hops:
+        # Behind a reverse proxy the peer is the proxy: the client's address (login throttle,
+        # /metrics allow-list) and scheme come from the headers the trusted hops set.
+        hops = settings.server.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     _register_blueprints(app)
     return app
 

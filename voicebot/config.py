@@ -74,6 +74,9 @@ class ServerSettings(Section):
     metrics_allow: list[str] = ["127.0.0.1/32", "::1/128"]  # who may read /metrics without a token
     metrics_token: SecretStr | None = secret("bearer token that also opens /metrics")
     log_format: str = "text"  # text, or json (one JSON object per line)
+    # Reverse proxies in front that set X-Forwarded-For/-Proto: the client's address (login
+    # throttling, /metrics) is read from them. 0: the peer's own address is the client's.
+    proxy_hops: int = Field(default=0, ge=0, le=5)
 
     @field_validator("log_format")
     @classmethod

@@ -161,3 +161,23 @@ def test_metrics_of_worker_processes_are_added_up(monkeypatch, tmp_path) -> None
     assert found[("voicebot_barge_ins_total", ())] == 6
     assert found[("voicebot_dialer_queue_depth", ())] == 0
     db.dispose()
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(
+    settings: Settings, db: Database
+) -> None:
+    # A proxy on the same host connects from loopback, which /metrics allows: with
+    # server.proxy_hops the forwarded client's address decides, so the public is refused.
+    proxied = settings.model_copy(
+        update={"server": settings.server.model_copy(update={"proxy_hops": 1})}
+    )
+    with serve(proxied, db) as server:
+        url = f"{server.base_url}/metrics"
+        public = {"X-Forwarded-For": "203.0.113.9"}
+        assert requests.get(url, headers=public, timeout=30).status_code == 403
+        local = {"X-Forwarded-For": "127.0.0.1"}
+        assert requests.get(url, headers=local, timeout=30).status_code == 200
+    with serve(settings, db) as server:  # no proxy configured: the header is not believed
+        url = f"{server.base_url}/metrics"
+        forged = {"X-Forwarded-For": "203.0.113.9"}
+        assert requests.get(url, headers=forged, timeout=30).status_code == 200
