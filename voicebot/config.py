@@ -152,6 +152,25 @@ class TtsSettings(Section):
     volume: float = Field(default=1.0, ge=0.0, le=1.0)
     timeout_s: float = Field(default=10.0, gt=0.0, le=120.0)
     memory_cache_items: int = Field(default=512, ge=0)
+    # Per language: "auto" (Piper when a voice is installed, else espeak), "piper" or "espeak".
+    engines: dict[str, str] = {"pl": "auto", "en": "auto", "cs": "auto", "ru": "auto"}
+    # Per language: a Piper voice name (en_US-joe-medium) or .onnx path; "auto" = first installed.
+    piper_voices: dict[str, str] = {}
+    piper_voices_dir: Path = Path("var/models/piper")
+    piper_workers: int = Field(default=1, ge=1, le=16)  # worker processes
+    piper_threads: int = Field(default=2, ge=1, le=16)  # onnxruntime threads per worker
+    piper_length_scale: float = Field(default=1.0, ge=0.5, le=2.0)  # > 1 speaks slower
+    loudness_dbfs: float = Field(default=-20.0, ge=-40.0, le=-6.0)  # every engine's speech level
+    group_pause_ms: int = Field(default=250, ge=0, le=2000)  # between read-back groups
+    prefetch_workers: int = Field(default=1, ge=0, le=8)  # background syntheses at once
+
+    @field_validator("engines")
+    @classmethod
+    def _known_tts_engines(cls, value: dict[str, str]) -> dict[str, str]:
+        for language, engine in value.items():
+            if engine not in ("auto", "piper", "espeak"):
+                raise ValueError(f"{language}: unknown engine {engine!r} (auto, piper or espeak)")
+        return value
 
 
 class DialogSettings(Section):

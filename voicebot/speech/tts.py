@@ -1,284 +1,358 @@
-"""Speech synthesis: pyttsx3 with espeak-ng, isolated in a worker process, cached.
+"""Speech synthesis for calls: Piper where a voice is installed, espeak-ng otherwise.
 
-pyttsx3 allows one engine per process (espeak has one global callback) and its loop can hang,
-so the engine lives in a child process. Requests are serialised by a lock and each waits at
-most ``tts.timeout_s``; a worker that misses it is killed and replaced, so a stuck synthesis
-costs one prompt, never the server.
+The synthesiser picks an engine per language (``tts.engines``: auto, piper or espeak) and says
+at start-up what it uses and why. Prompts are spoken sentence by sentence: ``synthesise_stream``
+yields the first sentence as soon as it is ready and synthesises the next one in the
+background while the first plays. ``prefetch`` renders texts the call will probably need next
+(the next question of the form) while the merchant is still talking.
 
-Results are PCM16 mono at 8 kHz, cached on disk (``tts.cache_dir``, one file per key: text,
-voice, rate, pitch, volume) and in a small in-memory LRU; a cached prompt costs a dict lookup.
+Every sentence is cached on disk and in memory, keyed by engine, voice, settings and text, and
+comes out telephone-ready (``tts_audio``): PCM16 mono at 8 kHz, one loudness for both engines,
+faded edges, pauses between read-back groups. When Piper fails (a hung or crashed worker, which
+the pool replaces), that sentence is spoken by espeak-ng instead: a robotic prompt beats silence.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import logging
-import os
-import select
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from voicebot.speech.audio import TELEPHONE_RATE, read_wav, resample_array
+import numpy as np
+
+from voicebot.speech.audio import TELEPHONE_RATE
 from voicebot.speech.audio import ulaw_frames as _ulaw_frames
 from voicebot.speech.g711 import ulaw_encode
 from voicebot.speech.tempo import TempoError, change_tempo
+from voicebot.speech.tts_audio import pad_to_frames, silence, to_telephone
+from voicebot.speech.tts_cache import PromptCache, cache_key
+from voicebot.speech.tts_engine import SpeechEngine, TtsError, TtsTimeout
+from voicebot.speech.tts_espeak import EspeakProcess
+from voicebot.speech.tts_piper import PiperEngine, PiperPool, PiperVoiceFiles, find_piper_voice
+from voicebot.speech.tts_text import pieces, sentences
 
 if TYPE_CHECKING:
     from voicebot.config import TtsSettings
 
+__all__ = ["EngineChoice", "Synthesizer", "TtsError", "TtsTimeout"]
+
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = "pcm16-8k-v1"  # bump when the stored audio changes meaning
-MIN_RATE, MAX_RATE = 60, 400  # words per minute espeak-ng can say intelligibly
+CACHE_FORMAT = "pcm16-8k-v2"  # bump when the stored audio changes meaning
+MIN_RATE, MAX_RATE = 60, 400  # words per minute a prompt can be paced to intelligibly
 
 
-class TtsError(RuntimeError):
-    """Synthesis failed (unknown voice, worker crash); the message says why."""
+@dataclass(frozen=True)
+class EngineChoice:
+    language: str
+    engine: str  # "piper" | "espeak"
+    voice: str
+    reason: str
+    piper_voice: PiperVoiceFiles | None = None
+
+    def describe(self) -> str:
+        return f"tts {self.language}: {self.engine} {self.voice} ({self.reason})"
 
 
-class TtsTimeout(TtsError):
-    """The worker did not answer in time; it has been replaced."""
-
-
-# -- the worker process -------------------------------------------------------------------------
-class _Worker:
-    """``python -m voicebot.speech.tts_worker`` and a line protocol with deadlines."""
-
-    def __init__(self, start_timeout_s: float) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "voicebot.speech.tts_worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=False,
-        )
-        self._buffer = b""
-        try:
-            self.voices: list[str] = self._read_reply(
-                start_timeout_s, "the TTS worker to start"
-            ).get("voices", [])
-        except TtsError:
-            self.kill()
-            raise
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def request(self, text: str, path: str, props: dict[str, Any], timeout_s: float) -> None:
-        assert self.process.stdin is not None
-        line = json.dumps({"text": text, "path": path, "props": props}) + "\n"
-        self.process.stdin.write(line.encode())
-        self.process.stdin.flush()
-        reply = self._read_reply(timeout_s, f"synthesis of {text[:60]!r}")
-        if not reply.get("ok"):
-            raise TtsError(f"synthesis failed: {reply.get('error')}")
-
-    def _read_reply(self, timeout_s: float, what: str) -> dict[str, Any]:
-        assert self.process.stdout is not None
-        fd = self.process.stdout.fileno()
-        deadline = time.monotonic() + timeout_s
-        while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TtsTimeout(f"waited {timeout_s:.1f} s for {what}")
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if ready:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    raise TtsError(
-                        f"the TTS worker exited (code {self.process.poll()}) during {what}"
-                    )
-                self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        return json.loads(line)
-
-    def kill(self) -> None:
-        if self.alive():
-            self.process.kill()
-        with contextlib.suppress(Exception):
-            self.process.wait(5)
-        for stream in (self.process.stdin, self.process.stdout):
-            with contextlib.suppress(Exception):
-                stream.close()  # type: ignore[union-attr]
-
-
-# -- the synthesizer ----------------------------------------------------------------------------
 class Synthesizer:
-    """One per process. Thread-safe; cached prompts never touch the worker."""
+    """One per process. Thread-safe; cached sentences never touch a worker."""
 
     def __init__(self, settings: TtsSettings) -> None:
         self.settings = settings
-        self.cache_dir = Path(settings.cache_dir)
-        self._memory: OrderedDict[str, bytes] = OrderedDict()
-        self._memory_lock = threading.Lock()
-        self._worker_lock = threading.Lock()
-        self._worker: _Worker | None = None
+        self.cache = PromptCache(settings.cache_dir, settings.memory_cache_items)
+        self.cache_dir = self.cache.directory
+        self._espeak = EspeakProcess(settings)
+        self._piper: PiperPool | None = None
+        self._choices: dict[str, EngineChoice] = {}
+        self._lock = threading.Lock()
+        self._pending: dict[str, Future[bytes]] = {}
+        self._pending_lock = threading.Lock()
+        workers = settings.prefetch_workers
+        self._background = (
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tts-ahead")
+            if workers > 0
+            else None
+        )
+        self.fallbacks = 0  # sentences spoken by espeak because Piper failed
 
-    # -- public API ---------------------------------------------------------------------------
-    def voice_for(self, language: str) -> str:
-        try:
-            return self.settings.voices[language]
-        except KeyError:
+    # -- choosing -----------------------------------------------------------------------------
+    def choice(self, language: str) -> EngineChoice:
+        """The engine and voice for ``language``, decided once, with the reason."""
+        with self._lock:
+            if language not in self._choices:
+                self._choices[language] = self._choose(language)
+            return self._choices[language]
+
+    def _choose(self, language: str) -> EngineChoice:
+        settings = self.settings
+        wanted = settings.engines.get(language, "auto")
+        espeak_voice = settings.voices.get(language)
+        if wanted != "espeak":
+            preferred = settings.piper_voices.get(language, "auto")
+            voice = find_piper_voice(language, settings.piper_voices_dir, preferred)
+            if voice is not None:
+                fallback = f"espeak {espeak_voice} if it fails" if espeak_voice else "no fallback"
+                return EngineChoice(
+                    language,
+                    "piper",
+                    voice.name,
+                    f"Piper voice from {voice.source}; {fallback}",
+                    voice,
+                )
+            missing = (
+                f"Piper voice {preferred!r} is not installed"
+                if preferred not in ("", "auto")
+                else f"no Piper voice for {language} installed"
+            )
+            reason = f"{missing}: `voicebot models download {language} --piper`"
+            if wanted == "piper":
+                log.warning("tts.engines.%s is piper, but %s", language, reason)
+        else:
+            reason = f"tts.engines.{language} is espeak"
+        if espeak_voice is None:
             raise TtsError(
                 f"no TTS voice for language {language!r}: add tts.voices.{language} "
-                f"(known: {', '.join(sorted(self.settings.voices))})"
-            ) from None
+                f"(known: {', '.join(sorted(settings.voices))})"
+            )
+        return EngineChoice(language, "espeak", espeak_voice, reason)
 
-    def synthesize(self, text: str, language: str, *, rate: int | None = None) -> bytes:
-        """``text`` spoken in ``language``: PCM16 mono little-endian at 8 kHz. ``rate``
-        (words per minute) other than ``tts.rate`` paces this prompt differently, e.g. a
-        question said again more slowly: the usual prompt, stretched (see tempo.py)."""
-        text = " ".join(text.split())
-        if not text:
+    def languages(self) -> list[str]:
+        s = self.settings
+        return sorted({*s.engines, *s.voices, *s.piper_voices})
+
+    def describe(self) -> list[str]:
+        """One line per language: the engine, the voice and why."""
+        lines = []
+        for language in self.languages():
+            try:
+                lines.append(self.choice(language).describe())
+            except TtsError as exc:
+                lines.append(f"tts {language}: none ({exc})")
+        return lines
+
+    def engine(self, language: str, kind: str | None = None) -> SpeechEngine:
+        choice = self.choice(language)
+        if (kind or choice.engine) == "piper":
+            if choice.piper_voice is None:
+                raise TtsError(f"no Piper voice for {language}")
+            return PiperEngine(self._piper_pool(), choice.piper_voice)
+        return self._espeak.engine(language)
+
+    def _piper_pool(self) -> PiperPool:
+        with self._lock:
+            if self._piper is None:
+                preload = [c.piper_voice for c in self._choices.values() if c.piper_voice]
+                self._piper = PiperPool(self.settings, preload)
+            return self._piper
+
+    def start(self) -> None:
+        """Decide every language's engine, say so, and start the Piper workers now."""
+        for line in self.describe():
+            log.info("%s", line)
+        if any(c.engine == "piper" for c in self._choices.values()):
+            self._piper_pool().pool.start()
+
+    # -- speaking -----------------------------------------------------------------------------
+    def synthesise_stream(
+        self, text: str, language: str, *, rate: int | None = None
+    ) -> Iterator[bytes]:
+        """``text`` in ``language`` as PCM16 8 kHz chunks, one per sentence, each a whole
+        number of 20 ms frames. The next sentence is synthesised while this one plays.
+        ``rate`` (words per minute) other than ``tts.rate`` paces the prompt differently, e.g.
+        a question said again more slowly: the usual audio, stretched (see tempo.py)."""
+        parts = sentences(text)
+        if not parts:
             raise TtsError("nothing to say: the text is empty")
-        rate = self._checked_rate(rate)
-        key = self.cache_key(text, language, rate=rate)
-        cached = self._memory_get(key)
+        if rate is not None and not MIN_RATE <= rate <= MAX_RATE:
+            raise TtsError(f"speaking rate {rate} is outside {MIN_RATE}..{MAX_RATE} words/min")
+        self.choice(language)  # an unknown language fails here, before any audio
+        paced = rate if rate is not None and rate != self.settings.rate else None
+        return self._stream(parts, language, paced)
+
+    def _stream(self, parts: list[str], language: str, rate: int | None) -> Iterator[bytes]:
+        ahead: Future[bytes] | None = None
+        for n, sentence in enumerate(parts):
+            audio = ahead.result() if ahead is not None else self._sentence(sentence, language)
+            ahead = None
+            if n + 1 < len(parts):
+                ahead = self._submit(parts[n + 1], language)
+            yield audio if rate is None else self._paced(sentence, language, audio, rate)
+
+    def synthesise(self, text: str, language: str, *, rate: int | None = None) -> bytes:
+        """The whole of ``text`` as PCM16 mono little-endian at 8 kHz."""
+        return b"".join(self.synthesise_stream(text, language, rate=rate))
+
+    def _paced(self, sentence: str, language: str, usual: bytes, rate: int) -> bytes:
+        key = self.cache_key(sentence, language, rate=rate)
+        cached = self.cache.get(key)
         if cached is not None:
             return cached
-        path = self.cache_dir / key[:2] / f"{key}.pcm"
-        if path.is_file():
-            audio = path.read_bytes()
-        elif rate is not None and rate != self.settings.rate:
-            usual = self.synthesize(text, language)
-            try:
-                audio = change_tempo(usual, TELEPHONE_RATE, rate / self.settings.rate)
-            except TempoError as exc:
-                raise TtsError(f"cannot say it at {rate} words/min: {exc}") from exc
-            self._store(path, audio)
-        else:
-            audio = self._render(text, language)
-            self._store(path, audio)
-        self._memory_put(key, audio)
+        try:
+            audio = change_tempo(usual, TELEPHONE_RATE, rate / self.settings.rate)
+        except TempoError as exc:
+            raise TtsError(f"cannot say it at {rate} words/min: {exc}") from exc
+        audio = pad_to_frames(audio)
+        self.cache.put(key, audio)
         return audio
 
+    synthesize = synthesise  # the spelling older callers use
+
+    def prefetch(self, texts: Iterable[str], language: str) -> list[Future[bytes]]:
+        """Synthesise ``texts`` in the background (skipping cached sentences); returns the
+        futures, which callers may ignore: the audio lands in the cache."""
+        futures = []
+        for text in texts:
+            for sentence in sentences(text):
+                if not self.is_cached(sentence, language):
+                    futures.append(self._submit(sentence, language))
+        return futures
+
     def synthesize_ulaw(self, text: str, language: str) -> bytes:
-        return ulaw_encode(self.synthesize(text, language))
+        return ulaw_encode(self.synthesise(text, language))
 
     def ulaw_frames(self, text: str, language: str) -> list[bytes]:
         """20 ms mu-law frames (160 bytes each) ready for a Twilio media message."""
         return list(_ulaw_frames(self.synthesize_ulaw(text, language)))
 
     def warm(self, texts_by_language: Mapping[str, Iterable[str]]) -> int:
-        """Synthesise every text that is not cached yet; returns how many were rendered."""
+        """Cache every sentence with the language's engine and, where that is Piper, with its
+        espeak fallback too; returns how many (sentence, engine) pairs were synthesised."""
         rendered = 0
         for language, texts in texts_by_language.items():
+            choice = self.choice(language)
+            kinds = [choice.engine]
+            if choice.engine == "piper" and language in self.settings.voices:
+                kinds.append("espeak")
             for text in texts:
-                if not self.is_cached(text, language):
-                    rendered += 1
-                self.synthesize(text, language)
+                for sentence in sentences(text):
+                    for kind in kinds:
+                        key = self.cache_key(sentence, language, kind)
+                        if key not in self.cache:
+                            self.cache.put(key, self._render(sentence, language, kind))
+                            rendered += 1
         return rendered
 
-    def is_cached(self, text: str, language: str) -> bool:
-        text = " ".join(text.split())
-        key = self.cache_key(text, language)
-        return key in self._memory or (self.cache_dir / key[:2] / f"{key}.pcm").is_file()
+    def is_cached(self, text: str, language: str, engine: str | None = None) -> bool:
+        return all(self.cache_key(s, language, engine) in self.cache for s in sentences(text))
 
-    def cache_key(self, text: str, language: str, *, rate: int | None = None) -> str:
+    def cache_key(
+        self, sentence: str, language: str, engine: str | None = None, *, rate: int | None = None
+    ) -> str:
+        identity = self.engine(language, engine).cache_identity()
         parts = {
             "format": CACHE_FORMAT,
-            "text": text,
-            "voice": self.voice_for(language),
-            "rate": self.settings.rate,
-            "pitch": self.settings.pitch,
-            "volume": self.settings.volume,
+            "text": " ".join(sentence.split()),
+            "language": language,
+            "loudness_dbfs": self.settings.loudness_dbfs,
+            "group_pause_ms": self.settings.group_pause_ms,
+            **identity,
         }
         if rate is not None and rate != self.settings.rate:
-            parts["paced_to"] = rate  # the usual prompt stretched (usual keys stay as they were)
-        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+            parts["paced_to"] = rate  # the usual sentence stretched (usual keys stay as they were)
+        return cache_key(parts)
 
+    # -- workers ------------------------------------------------------------------------------
     @property
     def worker_pid(self) -> int | None:
-        worker = self._worker
-        return worker.pid if worker is not None and worker.alive() else None
+        """The espeak worker's process id (None before the first espeak synthesis)."""
+        pids = self._espeak.pool.pids
+        return pids[0] if pids else None
+
+    @property
+    def piper_worker_pids(self) -> list[int]:
+        return self._piper.pool.pids if self._piper is not None else []
 
     def close(self) -> None:
-        with self._worker_lock:
-            if self._worker is not None:
-                self._worker.kill()
-                self._worker = None
+        if self._background is not None:
+            self._background.shutdown(wait=True, cancel_futures=True)
+        self._espeak.close()
+        if self._piper is not None:
+            self._piper.close()
 
-    # -- internals ------------------------------------------------------------------------------
-    @staticmethod
-    def _checked_rate(rate: int | None) -> int | None:
-        if rate is not None and not MIN_RATE <= rate <= MAX_RATE:
-            raise TtsError(f"speaking rate {rate} is outside {MIN_RATE}..{MAX_RATE} words/min")
-        return rate
+    # -- internals ----------------------------------------------------------------------------
+    def _submit(self, sentence: str, language: str) -> Future[bytes]:
+        if self._background is None:
+            done: Future[bytes] = Future()
+            try:
+                done.set_result(self._sentence(sentence, language))
+            except TtsError as exc:
+                done.set_exception(exc)
+            return done
+        future = self._background.submit(self._sentence, sentence, language)
+        future.add_done_callback(_log_failure)
+        return future
 
-    def _render(self, text: str, language: str) -> bytes:
-        props = {
-            "voice": self.voice_for(language),
-            "rate": self.settings.rate,
-            "pitch": self.settings.pitch,
-            "volume": self.settings.volume,
-        }
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, wav_path = tempfile.mkstemp(suffix=".wav", dir=self.cache_dir)
-        os.close(fd)
-        os.unlink(wav_path)  # the driver creates it; its absence tells us nothing was written
-        started = time.perf_counter()
+    def _sentence(self, sentence: str, language: str) -> bytes:
+        """One sentence from the cache, or rendered once however many threads ask for it."""
+        choice = self.choice(language)
+        key = self.cache_key(sentence, language)
+        audio = self.cache.get(key)
+        if audio is not None:
+            return audio
+        with self._pending_lock:
+            running = self._pending.get(key)
+            if running is None:
+                mine: Future[bytes] = Future()
+                self._pending[key] = mine
+        if running is not None:  # another thread is rendering it: wait for that
+            return running.result(timeout=2 * self.settings.timeout_s + 5)
         try:
-            with self._worker_lock:
-                if self._worker is None or not self._worker.alive():
-                    self._worker = _Worker(start_timeout_s=max(self.settings.timeout_s, 10.0))
-                try:
-                    self._worker.request(text, wav_path, props, self.settings.timeout_s)
-                except TtsError as exc:
-                    if self._worker.alive() and not isinstance(exc, TtsTimeout):
-                        raise  # the worker answered with an error: it is fine, the input is not
-                    log.warning("TTS worker failed (%s); it will be replaced", exc)
-                    self._worker.kill()
-                    self._worker = None
-                    raise
-                except OSError as exc:  # broken pipe: the worker died between requests
-                    self._worker.kill()
-                    self._worker = None
-                    raise TtsError(f"the TTS worker died: {exc}") from exc
-            samples, rate = read_wav(wav_path)
+            audio = self._render_with_fallback(sentence, language, choice, key)
+            mine.set_result(audio)
+            return audio
+        except BaseException as exc:
+            mine.set_exception(exc)
+            raise
         finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(wav_path)
-        audio = resample_array(samples, rate, TELEPHONE_RATE).astype("<i2").tobytes()
+            with self._pending_lock:
+                self._pending.pop(key, None)
+
+    def _render_with_fallback(
+        self, sentence: str, language: str, choice: EngineChoice, key: str
+    ) -> bytes:
+        try:
+            audio = self._render(sentence, language, choice.engine)
+        except TtsError as exc:
+            if choice.engine != "piper" or language not in self.settings.voices:
+                raise
+            self.fallbacks += 1
+            log.warning("tts %s: Piper failed (%s); espeak speaks %r", language, exc, sentence[:60])
+            fallback_key = self.cache_key(sentence, language, "espeak")
+            cached = self.cache.get(fallback_key)
+            if cached is not None:
+                return cached
+            audio = self._render(sentence, language, "espeak")
+            self.cache.put(fallback_key, audio)
+            return audio
+        self.cache.put(key, audio)
+        return audio
+
+    def _render(self, sentence: str, language: str, kind: str) -> bytes:
+        engine = self.engine(language, kind)
+        started = time.perf_counter()
+        parts: list[np.ndarray] = []
+        for piece in pieces(sentence, language):
+            rendered = engine.render(piece.text)
+            parts.append(to_telephone(rendered.samples, rendered.rate, self.settings.loudness_dbfs))
+            if piece.pause_after:
+                parts.append(silence(self.settings.group_pause_ms))
+        if not parts:
+            raise TtsError(f"nothing to say in {sentence!r}")
+        audio = pad_to_frames(np.concatenate(parts).astype("<i2").tobytes())
         log.debug(
-            "synthesised %d ms in %.0f ms: %r",
+            "%s synthesised %d ms in %.0f ms: %r",
+            kind,
             len(audio) // 16,
             (time.perf_counter() - started) * 1000,
-            text[:60],
+            sentence[:60],
         )
         return audio
 
-    def _store(self, path: Path, audio: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(audio)
-        os.replace(tmp, path)  # atomic: readers never see half a prompt
 
-    def _memory_get(self, key: str) -> bytes | None:
-        with self._memory_lock:
-            audio = self._memory.get(key)
-            if audio is not None:
-                self._memory.move_to_end(key)
-            return audio
-
-    def _memory_put(self, key: str, audio: bytes) -> None:
-        if self.settings.memory_cache_items <= 0:
-            return
-        with self._memory_lock:
-            self._memory[key] = audio
-            self._memory.move_to_end(key)
-            while len(self._memory) > self.settings.memory_cache_items:
-                self._memory.popitem(last=False)
+def _log_failure(future: Future[bytes]) -> None:
+    if not future.cancelled() and (exc := future.exception()) is not None:
+        log.warning("background synthesis failed: %s", exc)

@@ -194,6 +194,9 @@ def status() -> Response:
             return Response("", status=204)
     if result.applied:
         log.info("call %s: status %s", call_sid, status_value)
+        if status_value in ("initiated", "ringing") and call_id is not None:
+            # placed, not answered yet: synthesise the greeting while the phone rings
+            _registry().services.prepare_call(call_id)
     else:
         log.info(
             "call %s: status %s ignored (%s; call is %s)",

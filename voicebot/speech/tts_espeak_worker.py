@@ -1,6 +1,6 @@
 """The TTS worker process: one pyttsx3 (espeak-ng) engine, JSON lines on stdin/stdout.
 
-Started by ``voicebot.speech.tts.Synthesizer`` as ``python -m voicebot.speech.tts_worker``.
+Started by ``voicebot.speech.tts_espeak.EspeakEngine`` (through ``tts_pool.WorkerPool``).
 Request: ``{"text", "path", "props"}``; reply: ``{"ok": true}`` or ``{"ok": false, "error"}``.
 The first line it writes is ``{"ready": true}``.
 """

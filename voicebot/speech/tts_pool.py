@@ -1,0 +1,204 @@
+"""Synthesis worker processes: a JSON-line protocol with deadlines, and a pool that replaces
+a worker that hangs or dies.
+
+Engines run outside the call's threads and outside the server's process: a stuck espeak loop
+or an onnxruntime crash costs one prompt (the caller falls back), never the call. A worker
+that misses its deadline is killed and a fresh one is started in the background, so the next
+prompt finds the pool at full strength.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import queue
+import select
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from voicebot.speech.tts_engine import TtsError, TtsTimeout
+
+log = logging.getLogger(__name__)
+
+
+class WorkerProcess:
+    """``python -m MODULE``; its first line says it is ready, then one reply per request."""
+
+    def __init__(
+        self, module: str, start_timeout_s: float, env: Mapping[str, str] | None = None
+    ) -> None:
+        self.module = module
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", module],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+        )
+        self._buffer = b""
+        try:
+            self.hello = self._read_reply(start_timeout_s, f"{module} to start")
+        except TtsError:
+            self.kill()
+            raise
+        if not self.hello.get("ready"):
+            self.kill()
+            raise TtsError(f"{module} could not start: {self.hello.get('error')}")
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def request(self, message: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+        """One request; an ``ok: false`` reply raises TtsError and leaves the worker usable."""
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write((json.dumps(message) + "\n").encode())
+            self.process.stdin.flush()
+        except OSError as exc:  # broken pipe: it died between requests
+            raise TtsError(f"the {self.module} worker died: {exc}") from exc
+        reply = self._read_reply(timeout_s, f"synthesis of {str(message.get('text'))[:60]!r}")
+        if not reply.get("ok"):
+            raise WorkerRefused(f"synthesis failed: {reply.get('error')}")
+        return reply
+
+    def _read_reply(self, timeout_s: float, what: str) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        deadline = time.monotonic() + timeout_s
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TtsTimeout(f"waited {timeout_s:.1f} s for {what}")
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if ready:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    raise TtsError(f"the worker exited (code {self.process.poll()}) during {what}")
+                self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def kill(self) -> None:
+        if self.alive():
+            self.process.kill()
+        with contextlib.suppress(Exception):
+            self.process.wait(5)
+        for stream in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(Exception):
+                stream.close()  # type: ignore[union-attr]
+
+
+class WorkerRefused(TtsError):
+    """The worker answered with an error: the input is at fault, the worker is fine."""
+
+
+class WorkerPool:
+    """``size`` workers of one kind; a request waits for an idle one (at most its deadline)."""
+
+    def __init__(
+        self,
+        module: str,
+        size: int,
+        *,
+        timeout_s: float,
+        start_timeout_s: float = 30.0,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        if size < 1:
+            raise ValueError(f"a worker pool needs at least one worker, got {size}")
+        self.module = module
+        self.size = size
+        self.timeout_s = timeout_s
+        self.start_timeout_s = start_timeout_s
+        self.env = dict(env or {})
+        # Idle slots: a running worker, or None for "start one when needed".
+        self._idle: queue.Queue[WorkerProcess | None] = queue.Queue()
+        self._all: set[WorkerProcess] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        for _ in range(size):
+            self._idle.put(None)
+
+    def start(self) -> None:
+        """Start every worker now (a server does, so the first call's greeting is not late)."""
+        slots = [self._idle.get() for _ in range(self.size)]
+        try:
+            for n, slot in enumerate(slots):
+                slots[n] = slot if slot is not None and slot.alive() else self._spawn()
+        finally:
+            for slot in slots:
+                self._idle.put(slot)
+
+    def request(self, message: dict[str, Any]) -> dict[str, Any]:
+        started = time.monotonic()
+        try:
+            worker = self._idle.get(timeout=self.timeout_s)
+        except queue.Empty:
+            raise TtsTimeout(
+                f"every {self.module} worker stayed busy for {self.timeout_s:.1f} s"
+            ) from None
+        try:
+            if worker is None or not worker.alive():
+                worker = self._spawn()
+        except TtsError:
+            self._idle.put(None)
+            raise
+        remaining = max(0.5, self.timeout_s - (time.monotonic() - started))
+        try:
+            reply = worker.request(message, remaining)
+        except WorkerRefused:
+            self._idle.put(worker)
+            raise
+        except TtsError as exc:
+            log.warning("%s worker %d failed (%s); replacing it", self.module, worker.pid, exc)
+            self._retire(worker)
+            self._replace_in_background()
+            raise
+        self._idle.put(worker)
+        return reply
+
+    @property
+    def pids(self) -> list[int]:
+        with self._lock:
+            return sorted(w.pid for w in self._all if w.alive())
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            workers, self._all = list(self._all), set()
+        for worker in workers:
+            worker.kill()
+
+    def _spawn(self) -> WorkerProcess:
+        worker = WorkerProcess(self.module, self.start_timeout_s, self.env)
+        with self._lock:
+            self._all.add(worker)
+        if self._closed:
+            worker.kill()
+            raise TtsError("the synthesiser is closed")
+        return worker
+
+    def _retire(self, worker: WorkerProcess) -> None:
+        worker.kill()
+        with self._lock:
+            self._all.discard(worker)
+
+    def _replace_in_background(self) -> None:
+        def replace() -> None:
+            try:
+                self._idle.put(self._spawn())
+            except TtsError as exc:
+                log.warning("could not restart a %s worker (%s); will retry", self.module, exc)
+                self._idle.put(None)
+
+        threading.Thread(target=replace, name=f"{self.module}-restart", daemon=True).start()
