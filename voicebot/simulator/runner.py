@@ -152,11 +152,30 @@ class Simulator:
         return scenario
 
     def _synthesizer(self, voice: str | None, language: str) -> Any:
+        """The merchant's voice: the settings' choice (Piper where a voice is installed, so
+        English is natural speech here; espeak otherwise), or the scenario's own voice, a
+        Piper voice name or an espeak-ng voice."""
         if voice not in self._synthesizers:
+            from voicebot.speech.tts_piper import find_piper_voice
+
             tts = self.settings.tts
-            if voice:
-                tts = tts.model_copy(update={"voices": {**tts.voices, language: voice}})
-            self._synthesizers[voice] = self._synth(tts)
+            if voice and find_piper_voice(language, tts.piper_voices_dir, voice) is not None:
+                tts = tts.model_copy(
+                    update={
+                        "piper_voices": {**tts.piper_voices, language: voice},
+                        "engines": {**tts.engines, language: "piper"},
+                    }
+                )
+            elif voice:
+                tts = tts.model_copy(
+                    update={
+                        "voices": {**tts.voices, language: voice},
+                        "engines": {**tts.engines, language: "espeak"},
+                    }
+                )
+            synth = self._synth(tts)
+            log.info("simulated merchant: %s", synth.choice(language).describe())
+            self._synthesizers[voice] = synth
         return self._synthesizers[voice]
 
     def _ear(self, language: str) -> Any:
