@@ -1,4 +1,6 @@
-"""Synthesis through the isolated pyttsx3 + espeak-ng worker: audio, caches, voices, hangs."""
+"""espeak-ng synthesis through the isolated pyttsx3 worker: audio, caches, voices, hangs.
+
+Every language is set to espeak here; Piper has its own tests (test_tts_piper.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,12 @@ from voicebot.speech.tts import Synthesizer, TtsError, TtsTimeout
 def voiced_ms(pcm: bytes) -> float:
     loud = np.flatnonzero(np.abs(np.frombuffer(pcm, "<i2").astype(np.int32)) > 300)
     return (loud[-1] - loud[0]) / 8 if loud.size else 0.0
+
+
+@pytest.fixture
+def tts_settings(tts_settings: TtsSettings) -> TtsSettings:
+    espeak_only = {language: "espeak" for language in tts_settings.voices}
+    return tts_settings.model_copy(update={"engines": espeak_only})
 
 
 @pytest.fixture
@@ -103,6 +111,7 @@ def test_a_hung_worker_times_out_and_is_replaced(tts_settings: TtsSettings) -> N
 
 def test_warm_renders_only_what_is_missing(synth: Synthesizer) -> None:
     prompts = {"pl": ["Tak.", "Nie."], "en": ["Yes.", "No."]}
+    assert all(synth.choice(language).engine == "espeak" for language in prompts)
     assert synth.warm(prompts) == 4
     assert synth.warm(prompts) == 0
     assert all(synth.is_cached(t, lang) for lang, texts in prompts.items() for t in texts)

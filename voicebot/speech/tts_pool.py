@@ -147,13 +147,14 @@ class WorkerPool:
             raise TtsTimeout(
                 f"every {self.module} worker stayed busy for {self.timeout_s:.1f} s"
             ) from None
+        waited = time.monotonic() - started  # starting a worker is not the synthesis's time
         try:
             if worker is None or not worker.alive():
                 worker = self._spawn()
         except TtsError:
             self._idle.put(None)
             raise
-        remaining = max(0.5, self.timeout_s - (time.monotonic() - started))
+        remaining = max(0.5, self.timeout_s - waited)
         try:
             reply = worker.request(message, remaining)
         except WorkerRefused:
@@ -195,6 +196,8 @@ class WorkerPool:
 
     def _replace_in_background(self) -> None:
         def replace() -> None:
+            if self._closed:
+                return
             try:
                 self._idle.put(self._spawn())
             except TtsError as exc:
