@@ -78,6 +78,7 @@ class Synthesizer:
             else None
         )
         self.fallbacks = 0  # sentences spoken by espeak because Piper failed
+        self.render_cpu_s = 0.0  # workers' CPU time for everything rendered (for benchmarks)
 
     # -- choosing -----------------------------------------------------------------------------
     def choice(self, language: str) -> EngineChoice:
@@ -337,6 +338,7 @@ class Synthesizer:
         parts: list[np.ndarray] = []
         for piece in pieces(sentence, language):
             rendered = engine.render(piece.text)
+            self.render_cpu_s += rendered.cpu_s
             parts.append(to_telephone(rendered.samples, rendered.rate, self.settings.loudness_dbfs))
             if piece.pause_after:
                 parts.append(silence(self.settings.group_pause_ms))

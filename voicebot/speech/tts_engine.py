@@ -27,6 +27,7 @@ class Rendered:
 
     samples: np.ndarray
     rate: int
+    cpu_s: float = 0.0  # the worker's CPU time for it: speed regardless of the machine's load
 
 
 class SpeechEngine(Protocol):

@@ -75,7 +75,9 @@ class EspeakEngine:
         with tempfile.TemporaryDirectory(prefix="vb-espeak-") as tmp:
             # the driver creates the file; its absence tells us nothing was written
             wav_path = os.path.join(tmp, "out.wav")
-            self.process.pool.request({"text": text, "path": wav_path, "props": self.props()})
+            reply = self.process.pool.request(
+                {"text": text, "path": wav_path, "props": self.props()}
+            )
             try:
                 samples, rate = read_wav(wav_path)
             except FileNotFoundError:
@@ -83,7 +85,7 @@ class EspeakEngine:
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(wav_path)
-        return Rendered(samples, rate)
+        return Rendered(samples, rate, float(reply.get("cpu_s", 0.0)))
 
     def close(self) -> None:
         """The process is shared; EspeakProcess.close() ends it."""

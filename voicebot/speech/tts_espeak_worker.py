@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from typing import Any
 
 
@@ -70,8 +71,9 @@ def main() -> None:
             continue
         try:
             request = json.loads(line)
+            cpu = time.process_time()
             synth(request["text"], request["path"], request.get("props", {}))
-            reply: dict[str, Any] = {"ok": True}
+            reply: dict[str, Any] = {"ok": True, "cpu_s": time.process_time() - cpu}
         except Exception as exc:  # reported to the parent, which raises TtsError
             reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         protocol.write(json.dumps(reply) + "\n")

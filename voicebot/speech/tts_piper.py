@@ -169,7 +169,7 @@ class PiperEngine:
         )
         try:
             samples = np.frombuffer(base64.b64decode(reply["audio"]), dtype="<i2")
-            return Rendered(samples, int(reply["rate"]))
+            return Rendered(samples, int(reply["rate"]), float(reply.get("cpu_s", 0.0)))
         except (KeyError, ValueError) as exc:
             raise TtsError(f"the Piper worker sent no audio: {exc}") from exc
 

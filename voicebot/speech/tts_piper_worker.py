@@ -5,7 +5,7 @@ Environment: ``VOICEBOT_PIPER_THREADS`` (onnxruntime threads per session) and
 ``VOICEBOT_PIPER_PRELOAD`` (a JSON list of [model, config] pairs loaded and warmed before the
 worker says it is ready: the first synthesis of a fresh session is about twice as slow).
 Request: ``{"text", "model", "config", "length_scale"}``;
-reply: ``{"ok": true, "rate", "audio": base64 PCM16}`` or ``{"ok": false, "error"}``.
+reply: ``{"ok": true, "rate", "audio": base64 PCM16, "cpu_s"}`` or ``{"ok": false, "error"}``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import base64
 import json
 import os
 import sys
+import time
 from typing import Any
 
 
@@ -37,6 +38,8 @@ def main() -> None:
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
+            # idle threads sleep instead of spinning: a shared machine keeps its cores for calls
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             with open(config, encoding="utf-8") as handle:
                 piper_config = PiperConfig.from_dict(json.load(handle))
             session = onnxruntime.InferenceSession(
@@ -47,6 +50,7 @@ def main() -> None:
         return voices[model]
 
     def synth(request: dict[str, Any]) -> dict[str, Any]:
+        cpu = time.process_time()
         loaded = voice(request["model"], request["config"])
         settings = SynthesisConfig(length_scale=float(request.get("length_scale", 1.0)))
         chunks = [c.audio_int16_array for c in loaded.synthesize(request["text"], settings)]
@@ -57,6 +61,7 @@ def main() -> None:
             "ok": True,
             "rate": loaded.config.sample_rate,
             "audio": base64.b64encode(audio).decode(),
+            "cpu_s": time.process_time() - cpu,  # what it cost, whatever else the machine runs
         }
 
     try:
