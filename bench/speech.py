@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import tempfile
 import time
@@ -22,14 +21,12 @@ from pathlib import Path
 
 import jiwer
 import numpy as np
-from num2words import num2words
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.speech.speech_audio import say, silence
+from tests.speech.speech_audio import as_heard, normalise_words, say, silence
 from voicebot.config import SpeechSettings, TtsSettings
 from voicebot.speech.audio import frames
-from voicebot.speech.g711 import ulaw_decode, ulaw_encode
 from voicebot.speech.engines import load_recognizer_engine
 from voicebot.speech.tts import Synthesizer
 from voicebot.speech.tts_text import sentences
@@ -103,19 +100,6 @@ def rss_of(pid: int) -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
-
-
-def normalise_words(text: str) -> str:
-    """Lower case, no punctuation, numbers as words: WER counts words, not spellings."""
-    words = []
-    for token in re.sub(r"[^\w\s']", " ", text.lower().replace("-", " ")).split():
-        words.append(num2words(int(token)) if token.isdigit() else token)
-    return " ".join(words).replace("-", " ")
-
-
-def as_heard(pcm: bytes) -> np.ndarray:
-    """What the merchant hears: 8 kHz mu-law on the line, decoded."""
-    return np.frombuffer(ulaw_decode(ulaw_encode(pcm)), dtype="<i2")
 
 
 def bench_tts(limit: int | None) -> None:

@@ -159,6 +159,7 @@ class TtsSettings(Section):
     piper_voices_dir: Path = Path("var/models/piper")
     piper_workers: int = Field(default=1, ge=1, le=16)  # worker processes
     piper_threads: int = Field(default=2, ge=1, le=16)  # onnxruntime threads per worker
+    piper_timeout_s: float = Field(default=5.0, gt=0.0, le=120.0)  # then espeak speaks instead
     piper_length_scale: float = Field(default=1.0, ge=0.5, le=2.0)  # > 1 speaks slower
     loudness_dbfs: float = Field(default=-20.0, ge=-40.0, le=-6.0)  # every engine's speech level
     group_pause_ms: int = Field(default=250, ge=0, le=2000)  # between read-back groups

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from num2words import num2words
 
 from voicebot.speech.audio import FRAME_BYTES_PCM16_8K, frames, read_wav, resample_array
 from voicebot.speech.g711 import ulaw_decode, ulaw_encode
@@ -74,3 +76,17 @@ def feed(stream, audio: bytes, flush: bool = True) -> list:
 
 def finals(events: list) -> list:
     return [e for e in events if e.kind == "final"]
+
+
+def as_heard(pcm16: bytes) -> np.ndarray:
+    """What the merchant hears of 8 kHz PCM16: mu-law on the line, decoded."""
+    return np.frombuffer(ulaw_decode(ulaw_encode(pcm16)), dtype="<i2")
+
+
+def normalise_words(text: str) -> str:
+    """Lower case, no punctuation, numbers as words: a word error rate counts words, not
+    spellings ("1200" and "twelve hundred" still differ, as they would to a listener)."""
+    words = []
+    for token in re.sub(r"[^\w\s']", " ", text.lower().replace("-", " ")).split():
+        words.append(num2words(int(token)) if token.isdigit() else token)
+    return " ".join(words).replace("-", " ")

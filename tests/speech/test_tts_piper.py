@@ -125,7 +125,7 @@ def test_a_crashed_piper_worker_is_replaced_and_espeak_speaks_meanwhile(
 
 
 def test_a_hung_piper_worker_times_out_and_espeak_speaks(tts_settings: TtsSettings) -> None:
-    synth = Synthesizer(tts_settings.model_copy(update={"timeout_s": 2.0}))
+    synth = Synthesizer(tts_settings.model_copy(update={"piper_timeout_s": 2.0}))
     try:
         synth.start()
         (hung,) = synth.piper_worker_pids
@@ -134,5 +134,7 @@ def test_a_hung_piper_worker_times_out_and_espeak_speaks(tts_settings: TtsSettin
         assert synth.synthesise("Are you still there?", "en")
         assert time.monotonic() - started < 15
         assert synth.fallbacks == 1
+        # while its replacement loads, the next prompt does not wait for it: espeak speaks
+        assert synth.synthesise("Hello again.", "en") and synth.fallbacks == 2
     finally:
         synth.close()

@@ -129,9 +129,10 @@ class PiperPool:
         self.pool = WorkerPool(
             WORKER_MODULE,
             settings.piper_workers,
-            timeout_s=settings.timeout_s,
-            start_timeout_s=max(30.0, settings.timeout_s),
+            timeout_s=settings.piper_timeout_s,
+            start_timeout_s=30.0,
             env=env,
+            fail_while_restarting=True,  # espeak-ng speaks meanwhile
         )
 
     def close(self) -> None:

