@@ -138,3 +138,35 @@ def test_a_hung_piper_worker_times_out_and_espeak_speaks(tts_settings: TtsSettin
         assert synth.synthesise("Hello again.", "en") and synth.fallbacks == 2
     finally:
         synth.close()
+
+
+def test_tts_warm_caches_both_engines_for_a_piper_language(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from voicebot.cli import cli
+
+    domain = tmp_path / "bot"
+    domain.mkdir()
+    (domain / "domain.yml").write_text(
+        """version: "3.1"
+responses:
+  utter_thanks:
+  - condition: [{type: slot, name: language, value: en}]
+    text: Thank you.
+  - condition: [{type: slot, name: language, value: pl}]
+    text: Dziękuję.
+  utter_named:
+  - text: Hello {contact_name}.
+""",
+        encoding="utf-8",
+    )
+    config = tmp_path / "config.yml"
+    config.write_text(f"tts:\n  cache_dir: {tmp_path / 'cache'}\n", encoding="utf-8")
+    env = {"VOICEBOT_CONFIG": str(config)}
+    result = CliRunner().invoke(cli, ["tts", "warm", "--domain", str(domain)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "tts en: piper en_US-joe-medium" in result.output
+    # en: Piper and its espeak fallback; pl: espeak; the template waits for the call
+    assert "2 prompts in 2 language(s): 3 sentence renderings synthesised" in result.output
+    again = CliRunner().invoke(cli, ["tts", "warm", "--domain", str(domain)], env=env)
+    assert "0 sentence renderings synthesised" in again.output
