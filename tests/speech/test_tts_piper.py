@@ -170,3 +170,25 @@ responses:
     assert "2 prompts in 2 language(s): 3 sentence renderings synthesised" in result.output
     again = CliRunner().invoke(cli, ["tts", "warm", "--domain", str(domain)], env=env)
     assert "0 sentence renderings synthesised" in again.output
+
+
+def test_a_slow_piper_worker_is_not_killed_it_finishes_and_serves_again(
+    tts_settings: TtsSettings,
+) -> None:
+    synth = Synthesizer(tts_settings.model_copy(update={"piper_timeout_s": 0.3}))
+    try:
+        synth.start()
+        (worker,) = synth.piper_worker_pids
+        long_sentence = " ".join(["one more word of a very long sentence"] * 12) + "."
+        assert synth.synthesise(long_sentence, "en")  # too slow for 0.3 s: espeak spoke it
+        assert synth.fallbacks == 1
+        assert synth.piper_worker_pids == [worker]  # computing, not hung: kept
+        deadline = time.monotonic() + 60
+        while synth._piper.pool._unavailable and time.monotonic() < deadline:  # type: ignore[union-attr]
+            time.sleep(0.1)
+        synth.settings.piper_timeout_s = 30.0
+        synth._piper.pool.timeout_s = 30.0  # type: ignore[union-attr]
+        assert synth.synthesise("Short again.", "en") and synth.fallbacks == 1
+        assert synth.piper_worker_pids == [worker]
+    finally:
+        synth.close()

@@ -132,7 +132,7 @@ class PiperPool:
             timeout_s=settings.piper_timeout_s,
             start_timeout_s=30.0,
             env=env,
-            fail_while_restarting=True,  # espeak-ng speaks meanwhile
+            fail_while_unavailable=True,  # espeak-ng speaks meanwhile
         )
 
     def close(self) -> None:

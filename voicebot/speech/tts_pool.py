@@ -3,8 +3,10 @@ a worker that hangs or dies.
 
 Engines run outside the call's threads and outside the server's process: a stuck espeak loop
 or an onnxruntime crash costs one prompt (the caller falls back), never the call. A worker
-that misses its deadline is killed and a fresh one is started in the background, so the next
-prompt finds the pool at full strength.
+that misses its deadline is told apart by its CPU time: one that is still computing (a busy
+machine) finishes in the background and returns to the pool, since killing it and loading the
+model again would cost more; one that is not (hung) or is dead is killed, and a fresh one is
+started in the background.
 """
 
 from __future__ import annotations
@@ -58,6 +60,15 @@ class WorkerProcess:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def cpu_ticks(self) -> int | None:
+        """User + system CPU time so far, in clock ticks (None when /proc cannot tell)."""
+        try:
+            with open(f"/proc/{self.pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            return int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            return None
+
     def request(self, message: dict[str, Any], timeout_s: float) -> dict[str, Any]:
         """One request; an ``ok: false`` reply raises TtsError and leaves the worker usable."""
         assert self.process.stdin is not None
@@ -70,6 +81,10 @@ class WorkerProcess:
         if not reply.get("ok"):
             raise WorkerRefused(f"synthesis failed: {reply.get('error')}")
         return reply
+
+    def read_late_reply(self, timeout_s: float) -> dict[str, Any]:
+        """The reply to a request whose deadline passed, so the next request gets its own."""
+        return self._read_reply(timeout_s, "a late reply")
 
     def _read_reply(self, timeout_s: float, what: str) -> dict[str, Any]:
         assert self.process.stdout is not None
@@ -113,9 +128,9 @@ class WorkerPool:
         timeout_s: float,
         start_timeout_s: float = 30.0,
         env: Mapping[str, str] | None = None,
-        fail_while_restarting: bool = False,
+        fail_while_unavailable: bool = False,
     ) -> None:
-        """``fail_while_restarting``: when every worker is being replaced, refuse at once
+        """``fail_while_unavailable``: when every worker is being replaced, refuse at once
         (the caller has a fallback) instead of waiting for a new worker to load."""
         if size < 1:
             raise ValueError(f"a worker pool needs at least one worker, got {size}")
@@ -124,13 +139,13 @@ class WorkerPool:
         self.timeout_s = timeout_s
         self.start_timeout_s = start_timeout_s
         self.env = dict(env or {})
-        self.fail_while_restarting = fail_while_restarting
+        self.fail_while_unavailable = fail_while_unavailable
         # Idle slots: a running worker, or None for "start one when needed".
         self._idle: queue.Queue[WorkerProcess | None] = queue.Queue()
         self._all: set[WorkerProcess] = set()
         self._lock = threading.Lock()
         self._closed = False
-        self._restarting = 0  # workers being replaced in the background
+        self._unavailable = 0  # workers being replaced or finishing a late reply
         for _ in range(size):
             self._idle.put(None)
 
@@ -150,12 +165,12 @@ class WorkerPool:
             worker = self._idle.get_nowait()
         except queue.Empty:
             with self._lock:
-                all_restarting = self._restarting >= self.size
-            if all_restarting and self.fail_while_restarting:  # the caller's fallback can
-                raise TtsError(f"every {self.module} worker is restarting") from None
+                all_unavailable = self._unavailable >= self.size
+            if all_unavailable and self.fail_while_unavailable:  # the caller's fallback can
+                raise TtsError(f"every {self.module} worker is restarting or finishing") from None
             worker = self._wait_for_idle()
         waited = time.monotonic() - started  # starting a worker is not the synthesis's time
-        if worker is not None and not worker.alive() and self.fail_while_restarting:
+        if worker is not None and not worker.alive() and self.fail_while_unavailable:
             code = worker.process.poll()
             self._retire(worker)
             self._replace_in_background()
@@ -167,10 +182,25 @@ class WorkerPool:
             self._idle.put(None)
             raise
         remaining = max(0.5, self.timeout_s - waited)
+        ticks = worker.cpu_ticks()
         try:
             reply = worker.request(message, remaining)
         except WorkerRefused:
             self._idle.put(worker)
+            raise
+        except TtsTimeout:
+            now = worker.cpu_ticks()
+            if worker.alive() and ticks is not None and now is not None and now > ticks:
+                log.warning(
+                    "%s worker %d is slow, not hung: it finishes in the background",
+                    self.module,
+                    worker.pid,
+                )
+                self._finish_in_background(worker)
+            else:
+                log.warning("%s worker %d hung; replacing it", self.module, worker.pid)
+                self._retire(worker)
+                self._replace_in_background()
             raise
         except TtsError as exc:
             log.warning("%s worker %d failed (%s); replacing it", self.module, worker.pid, exc)
@@ -214,20 +244,42 @@ class WorkerPool:
         with self._lock:
             self._all.discard(worker)
 
-    def _replace_in_background(self) -> None:
-        def replace() -> None:
-            try:
-                if not self._closed:
-                    self._idle.put(self._spawn())
-                    return
-            except TtsError as exc:
-                log.warning("could not restart a %s worker (%s); will retry", self.module, exc)
-            finally:
-                with self._lock:
-                    self._restarting -= 1
-            self._idle.put(None)
-
+    def _finish_in_background(self, worker: WorkerProcess) -> None:
+        """Wait for a slow worker's late reply (discarded: the caller has moved on), then give
+        it back to the pool; replace it if even that takes too long."""
         with self._lock:
-            self._restarting += 1
+            self._unavailable += 1
 
-        threading.Thread(target=replace, name=f"{self.module}-restart", daemon=True).start()
+        def finish() -> None:
+            try:
+                worker.read_late_reply(max(30.0, 6 * self.timeout_s))
+            except TtsError as exc:
+                log.warning("%s worker %d never finished (%s)", self.module, worker.pid, exc)
+                self._retire(worker)
+                self._replace_now()
+                return
+            with self._lock:
+                self._unavailable -= 1
+            self._idle.put(worker)
+
+        threading.Thread(target=finish, name=f"{self.module}-finish", daemon=True).start()
+
+    def _replace_in_background(self) -> None:
+        with self._lock:
+            self._unavailable += 1
+        threading.Thread(
+            target=self._replace_now, name=f"{self.module}-restart", daemon=True
+        ).start()
+
+    def _replace_now(self) -> None:
+        """Start a worker for a retired one (counted in ``_unavailable`` until it is up)."""
+        try:
+            if not self._closed:
+                self._idle.put(self._spawn())
+                return
+        except TtsError as exc:
+            log.warning("could not restart a %s worker (%s); will retry", self.module, exc)
+        finally:
+            with self._lock:
+                self._unavailable -= 1
+        self._idle.put(None)
