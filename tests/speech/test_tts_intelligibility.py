@@ -1,11 +1,13 @@
 """Piper prompts are understood on the phone: the bot's English prompts, synthesised with the
 real Piper voice, sent through 8 kHz mu-law and transcribed by the real Whisper base model.
 
-The bound: bench/speech.py measured Piper's word error rate on all 45 English prompts of the
-domain at WER_MEASURED (espeak-ng: ESPEAK_MEASURED). This test takes every fourth prompt (12)
-and allows WER_BOUND: room for about one misheard word in 40 on top of what was measured, and
-still far below espeak-ng, so a voice that degrades to espeak-ng quality, or prompts that
-silently fall back to espeak-ng, fail it.
+The bound: `bench/speech.py --tts-only` measured Piper's word error rate on all 45 English
+prompts of the domain at 4.8% (espeak-ng: 23.1%, Whisper base int8, beam 5). What Whisper got
+wrong with Piper were spellings and near-homophones ("all right" -> "alright", "goodbye" ->
+"bye bye", "not a person" -> "out of person"). This test takes every fourth prompt (12, about
+140 words) and allows 10%: twice the measured rate, so one unlucky sentence does not fail it,
+and still less than half of espeak-ng's, so a voice that degrades to espeak-ng quality, or
+prompts that silently fall back to espeak-ng, fail it.
 """
 
 from __future__ import annotations
@@ -30,8 +32,6 @@ pytestmark = [
     ),
 ]
 
-WER_MEASURED = 0.0  # Piper, 45 prompts (bench/speech.py --tts-only)
-ESPEAK_MEASURED = 0.0  # espeak-ng, the same prompts
 WER_BOUND = 0.10
 
 
