@@ -130,7 +130,7 @@ class PiperPool:
             WORKER_MODULE,
             settings.piper_workers,
             timeout_s=settings.piper_timeout_s,
-            start_timeout_s=30.0,
+            start_timeout_s=60.0,  # loading the model from a busy disk can take this long
             env=env,
             fail_while_unavailable=True,  # espeak-ng speaks meanwhile
         )
