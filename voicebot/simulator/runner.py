@@ -136,6 +136,7 @@ class Simulator:
             self.app.extensions["voicebot_calls"].services.warm_up(languages)
         for language in languages:
             self._ear(language)
+            self._synthesizer(None, language).start()  # the merchant's voice, loaded now
 
     def answer_other_calls_with(self, scenario: Scenario) -> None:
         """Calls this simulator did not place itself (the dialer's) play this scenario."""
