@@ -105,7 +105,6 @@ def rss_of(pid: int) -> float:
 def bench_tts(limit: int | None) -> None:
     """Both engines on every fixed English prompt of the domain: intelligibility through the
     phone (Whisper base's WER), speed, first audio of an uncached prompt, worker memory."""
-    import voicebot.cli  # noqa: F401  (the commands module needs the CLI loaded first)
     from voicebot.speech.commands import domain_prompts
 
     prompts = domain_prompts(Path("dialogs"), "pl")["en"][:limit]

@@ -8,14 +8,14 @@ from voicebot.call.prompts import next_questions, usual_opening
 
 
 @pytest.fixture(scope="module")
-def agent():  # type: ignore[no-untyped-def]
+def agent():
     from voicebot.config import DialogSettings
     from voicebot.dialog import Agent
 
     return Agent.from_settings(DialogSettings())
 
 
-def test_usual_opening_is_the_greeting_with_the_name_and_the_sign_up_read_back(agent) -> None:  # type: ignore[no-untyped-def]
+def test_usual_opening_is_the_greeting_with_the_name_and_the_sign_up_read_back(agent) -> None:
     slots = {
         "contact_name": "Anna Nowak",
         "store_name": "Gadget Corner",
@@ -29,7 +29,7 @@ def test_usual_opening_is_the_greeting_with_the_name_and_the_sign_up_read_back(a
     assert polish[0].startswith("Dzień dobry, Anna Nowak.")
 
 
-def test_next_question_is_the_forms_next_empty_slot_in_the_call_language(agent) -> None:  # type: ignore[no-untyped-def]
+def test_next_question_is_the_forms_next_empty_slot_in_the_call_language(agent) -> None:
     domain = agent.domain
     order = domain.forms["onboarding_form"].required_slots
     asked, after = order[2], order[3]  # store_name, then industry

@@ -19,7 +19,7 @@ import pytest
 
 from tests.speech.speech_audio import as_heard, normalise_words
 from voicebot.config import SpeechSettings, TtsSettings
-from voicebot.speech.models import whisper_base_parts
+from voicebot.speech.model_files import whisper_base_parts
 from voicebot.speech.tts import Synthesizer
 from voicebot.speech.tts_piper import find_piper_voice
 
@@ -36,14 +36,13 @@ WER_BOUND = 0.10
 
 
 def english_prompts() -> list[str]:
-    import voicebot.cli  # noqa: F401  (the commands module needs the CLI loaded first)
     from voicebot.speech.commands import domain_prompts
 
     return domain_prompts(Path("dialogs"), "pl")["en"][::4]
 
 
 def test_piper_prompts_are_recognised_through_the_phone(tmp_path: Path, models_dir: Path) -> None:
-    from voicebot.speech.stt import load_recognizer_engine
+    from voicebot.speech.engines import load_recognizer_engine
 
     ear = load_recognizer_engine(
         "en", SpeechSettings(models_dir=models_dir, engines={"en": "whisper"})

@@ -24,7 +24,7 @@ QUESTION = "How many products will your store sell?"
 
 
 @pytest.fixture
-def synth(tts_settings: TtsSettings):  # type: ignore[no-untyped-def]
+def synth(tts_settings: TtsSettings):
     synthesizer = Synthesizer(tts_settings)
     yield synthesizer
     synthesizer.close()
@@ -140,7 +140,7 @@ def test_a_hung_piper_worker_times_out_and_espeak_speaks(tts_settings: TtsSettin
         synth.close()
 
 
-def test_tts_warm_caches_both_engines_for_a_piper_language(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_tts_warm_caches_both_engines_for_a_piper_language(tmp_path) -> None:
     from click.testing import CliRunner
 
     from voicebot.cli import cli
@@ -184,10 +184,10 @@ def test_a_slow_piper_worker_is_not_killed_it_finishes_and_serves_again(
         assert synth.fallbacks == 1
         assert synth.piper_worker_pids == [worker]  # computing, not hung: kept
         deadline = time.monotonic() + 60
-        while synth._piper.pool._unavailable and time.monotonic() < deadline:  # type: ignore[union-attr]
+        while synth._piper.pool._unavailable and time.monotonic() < deadline:
             time.sleep(0.1)
         synth.settings.piper_timeout_s = 30.0
-        synth._piper.pool.timeout_s = 30.0  # type: ignore[union-attr]
+        synth._piper.pool.timeout_s = 30.0
         assert synth.synthesise("Short again.", "en") and synth.fallbacks == 1
         assert synth.piper_worker_pids == [worker]
     finally:

@@ -441,7 +441,7 @@ class CallSession:
         for message in messages:
             text = message.text
             # sentence by sentence: the first plays while the next is synthesised
-            chunks = []
+            chunks: list[bytes] = []
             stream = self.services.synthesizer.synthesise_stream(
                 text, self.language, rate=self._speech_rate(message)
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +166,7 @@ def _download_voice(app: AppContext, name: str, url: str | None, sha256: str | N
     click.echo(f"installed {voice.name} for {voice.language} in {path}")
 
 
-def _progress():  # type: ignore[no-untyped-def]
+def _progress() -> Callable[[int, int], None]:
     last = [0.0]
 
     def progress(done: int, total: int) -> None:

@@ -93,7 +93,7 @@ def _packaged_voices() -> list[PiperVoiceFiles]:
     found: list[PiperVoiceFiles] = []
     seen: set[str] = set()
     for dist in metadata.distributions():
-        name = (dist.metadata.get("Name") or "").lower().replace("_", "-")
+        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
         if not re.fullmatch(r"[a-z0-9-]+-piper-voice", name) or name in seen:
             continue
         seen.add(name)
