@@ -86,7 +86,7 @@ def simulate_command(
     click.echo(f"scenario {scenario.name} ({scenario.language}): {scenario.description}", err=True)
     with Simulator(settings, db, speed=speed, server_url=server_url) as simulator:
         click.echo("loading speech and dialog models ...", err=True)
-        simulator.warm_up([scenario.language])
+        simulator.warm_up([scenario.language], scenario.voice)
         result = simulator.run(scenario)
     verdict = judge(result, scenario)
     if as_json:

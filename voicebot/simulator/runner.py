@@ -131,12 +131,14 @@ class Simulator:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def warm_up(self, languages: list[str]) -> None:
+    def warm_up(self, languages: list[str], voice: str | None = None) -> None:
+        """Load the bot's services, the merchant's ears and voice (``voice``: the
+        scenario's) before the call, so the first turns are not late."""
         if self.app is not None:
             self.app.extensions["voicebot_calls"].services.warm_up(languages)
         for language in languages:
             self._ear(language)
-            self._synthesizer(None, language).start()  # the merchant's voice, loaded now
+            self._synthesizer(voice, language).start()
 
     def answer_other_calls_with(self, scenario: Scenario) -> None:
         """Calls this simulator did not place itself (the dialer's) play this scenario."""
