@@ -211,8 +211,12 @@ class WorkerPool:
         return reply
 
     def _wait_for_idle(self) -> WorkerProcess | None:
+        with self._lock:
+            replacing = self._unavailable > 0
+        # a worker being replaced needs its start-up time too before it can answer
+        limit = self.timeout_s + (self.start_timeout_s if replacing else 0.0)
         try:
-            return self._idle.get(timeout=self.timeout_s)
+            return self._idle.get(timeout=limit)
         except queue.Empty:
             raise TtsTimeout(
                 f"every {self.module} worker stayed busy for {self.timeout_s:.1f} s"
