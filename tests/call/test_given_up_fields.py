@@ -21,7 +21,7 @@ KNOWN = {
     "contact_name": "Mary Jones",
     "store_name": "Urban Threads",
     "industry": "fashion",
-    "product_count": 300,
+    "launch_date": "2027-03-01",
     "sales_channels": ["none"],
     "has_domain": False,
     "payment_methods": ["card"],
@@ -41,7 +41,7 @@ def test_a_given_up_field_is_flagged_in_the_crm_with_the_merchants_words(
             s, normalise_merchant({"external_id": "m1", "phone": "+12025550147"})
         )
         call_id, merchant_id = crm_calls.create_call(s, merchant.id).id, merchant.id
-    session = CallSession(call_id, CallServices(settings, db), transport=None)  # type: ignore[arg-type]
+    session = CallSession(call_id, CallServices(settings, db), transport=None)
     session.merchant_id = merchant_id
     conv = Agent.load(ROOT).new_conversation(
         "crm", language="en", slots={**KNOWN, "earlier_call_fields": list(KNOWN)}
@@ -64,8 +64,8 @@ def test_a_given_up_field_is_flagged_in_the_crm_with_the_merchants_words(
     assert conv.ended and conv.tracker.slots["call_outcome"] == "completed"
     with db.session() as s:
         fields = {f.name: f for f in get_config(s, merchant_id).fields}
-        launch = fields["launch_date"]
-        assert launch.value is None and launch.flagged
-        assert launch.turn_id == session._turn_ids[4]  # the last words for it
+        count = fields["product_count"]
+        assert count.value is None and count.flagged
+        assert count.turn_id == session._turn_ids[4]  # the last words for it
         assert fields["store_name"].value == "Urban Threads"
     assert session._store_config().complete
