@@ -284,6 +284,37 @@ def run_calls(
     return Run(calls, workers, results, failures, wall, cpu, tts_cpu, asr, rss0, peak[0])
 
 
+def by_kind(results: list[SimulationResult]) -> None:
+    """Figures per kind of answer the bot waited for (spoken answers only)."""
+    from voicebot.call.listening import kind_of
+
+    timings = [t for r in results for t in r.timings if t.get("endpoint_silence_ms") is not None]
+    line: dict[str, list[float]] = {}
+    for r in results:
+        for slot, ms in r.voice_to_voice_by_slot:
+            line.setdefault(kind_of(slot).value if slot else "spoken over the bot", []).append(ms)
+    kinds = sorted({t["kind"] for t in timings} | set(line))
+    if not kinds:
+        return
+    print("  per kind of answer (spoken):")
+    print(
+        f"    {'kind':<19} {'n':>3}  {'endpoint silence p50':>20}  {'processing p50/p95':>19}"
+        f"  {'voice-to-voice (line) p50/p95':>29}  {'speculative used/thrown':>23}"
+    )
+    for kind in kinds:
+        mine = [t for t in timings if t["kind"] == kind]
+        silence = [float(t["endpoint_silence_ms"]) for t in mine]
+        processing = [float(t["processing_ms"]) for t in mine]
+        v2v = line.get(kind, [])
+        used = sum(t.get("speculation") == "used" for t in mine)
+        thrown = sum(t.get("speculation") == "discarded" for t in mine)
+        print(
+            f"    {kind:<19} {max(len(mine), len(v2v)):>3}  {pct(silence, 50):>20}"
+            f"  {pct(processing, 50) + ' / ' + pct(processing, 95):>19}"
+            f"  {pct(v2v, 50) + ' / ' + pct(v2v, 95):>29}  {f'{used} / {thrown}':>23}"
+        )
+
+
 def print_run(run: Run, args: argparse.Namespace, engine_label: str, scenario: str) -> None:
     results = run.results
     line = [v for r in results for v in r.voice_to_voice_ms]
@@ -323,6 +354,9 @@ def print_run(run: Run, args: argparse.Namespace, engine_label: str, scenario: s
         f"  turns {turns}, missed frames {run.missed}, late pacing ticks {late}, "
         f"failures {len(run.failures)}"
     )
+    by_kind(run.results)
+    with open("/proc/loadavg") as load:
+        print(f"  load average at the end (1, 5, 15 min): {' '.join(load.read().split()[:3])}")
     for failure in run.failures:
         print(f"    {failure}")
 

@@ -122,6 +122,10 @@ class SpeechSettings(Section):
     noise_margin_db: float = Field(default=9.0, ge=0.0, le=40.0)
     min_speech_ms: int = Field(default=120, ge=20, le=2000)
     endpoint_silence_ms: int = Field(default=700, ge=100, le=5000)
+    # Adaptive endpointing (call/listening.py): the silence that ends an answer already
+    # complete ("yes", ten digits with a valid checksum) and one plainly unfinished ("um").
+    endpoint_short_ms: int = Field(default=350, ge=100, le=5000)
+    endpoint_long_ms: int = Field(default=1200, ge=100, le=5000)
     max_utterance_ms: int = Field(default=15000, ge=1000, le=120000)
     pre_roll_ms: int = Field(default=300, ge=0, le=1000)
     max_alternatives: int = Field(default=3, ge=0, le=20)
@@ -131,6 +135,13 @@ class SpeechSettings(Section):
     # Re-decoding a doubtful utterance at higher temperatures (Whisper's default) can double
     # the time to a reply on a phone line; the dialog recovers from a mishearing instead.
     whisper_temperature_fallback: bool = False
+    # A pause this long inside an utterance has Whisper decode the audio so far while the
+    # merchant may go on, so the end of the answer leaves only the last piece (0: off).
+    whisper_segment_pause_ms: int = Field(default=240, ge=0, le=5000)
+    # The expected vocabulary as Whisper hotwords. Off: measured on Whisper base with
+    # espeak-ng answers, a word-list prompt makes it loop ("No. No. No. No.", "ten ten ...")
+    # and decode 2-3x slower; the vocabulary still drives the endpoint rule.
+    whisper_hotwords: bool = False
 
     @field_validator("engines")
     @classmethod
@@ -189,6 +200,12 @@ class CallSettings(Section):
     silence_reprompt_s: float = Field(default=6.0, gt=0)  # merchant silent this long: "/silence"
     dtmf_timeout_s: float = Field(default=2.0, gt=0)  # keys typed without "#" end after this pause
     barge_in: bool = True  # merchant words while the bot talks stop the bot
+    # Voiced speech that stops the bot even before a word is recognised (Whisper has no
+    # partial results); shorter sounds ("mhm") are taken as listening, not answering.
+    barge_in_min_speech_ms: int = Field(default=400, ge=60, le=5000)
+    # Prepare the likely reply (dialog on a copy, audio) once the partial result is a
+    # complete answer; used at the endpoint when the final words agree (call/speculation.py).
+    speculative_replies: bool = True
     end_grace_s: float = Field(default=5.0, ge=0)  # wait for the goodbye's mark at most this long
     max_call_s: float = Field(default=1200.0, gt=0)  # hard limit on one conversation
     # Said when a voicemail answers (asynchronous AMD) and for an unknown call, per language.

@@ -21,6 +21,8 @@ QUESTIONS = [
 @dataclass
 class Message:
     text: str
+    response: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -31,13 +33,15 @@ class Turn:
 
 
 class Tracker:
-    def __init__(self, slots: dict[str, Any]) -> None:
+    def __init__(self, slots: dict[str, Any], language: str = "en") -> None:
+        self.language = language
         self.slots = dict(slots)
         self.latest_message: dict[str, Any] = {}
         self.filled: dict[str, dict[str, Any]] = {}
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "language": self.language,
             "slots": dict(self.slots),
             "latest_message": self.latest_message,
             "filled": {k: dict(v) for k, v in self.filled.items()},
@@ -47,7 +51,7 @@ class Tracker:
 class Conversation:
     def __init__(self, language: str, slots: dict[str, Any]) -> None:
         self.language = language
-        self.tracker = Tracker(slots)
+        self.tracker = Tracker(slots, language)
         self.silences = 0
         self.handled: list[tuple[str, dict[str, Any]]] = []
 
@@ -105,9 +109,18 @@ class Conversation:
         return self._ask(["Thanks."])
 
 
+@dataclass
+class SlotCatalogue:
+    slots: dict[str, Any]
+
+
 class SmallAgent:
     def __init__(self) -> None:
         self.conversations: list[Conversation] = []
+        # the slots a call may pre-fill (what the merchant's sign-up and earlier calls give)
+        self.domain = SlotCatalogue(
+            {name: None for name in ["contact_name", "company_name", *dict(QUESTIONS)]}
+        )
 
     def new_conversation(
         self, sender_id: str, *, language: str, slots: dict[str, Any]
@@ -116,11 +129,34 @@ class SmallAgent:
         self.conversations.append(conversation)
         return conversation
 
+    def restore(self, tracker_json: dict[str, Any]) -> Conversation:
+        conversation = Conversation(tracker_json["language"], tracker_json["slots"])
+        conversation.tracker.filled = {k: dict(v) for k, v in tracker_json["filled"].items()}
+        conversation.tracker.latest_message = dict(tracker_json["latest_message"])
+        return conversation
 
-def store_config(tracker_json: dict[str, Any]) -> dict[str, Any]:
+
+@dataclass
+class FieldReading:
+    value: Any
+    confidence: float | None
+    turn_index: int | None
+    confirmed: bool
+    flagged: bool
+    given_up: bool = False
+
+
+@dataclass
+class StoreConfig:
+    fields: dict[str, FieldReading]
+    complete: bool
+    outcome: str | None
+
+
+def store_config(tracker_json: dict[str, Any]) -> StoreConfig:
     filled = tracker_json["filled"]
-    return {
-        "fields": filled,
-        "complete": all(s in filled for s, _ in QUESTIONS),
-        "outcome": tracker_json["slots"].get("call_outcome"),
-    }
+    return StoreConfig(
+        fields={name: FieldReading(**info) for name, info in filled.items()},
+        complete=all(s in filled for s, _ in QUESTIONS),
+        outcome=tracker_json["slots"].get("call_outcome"),
+    )

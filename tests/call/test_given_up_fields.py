@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from voicebot.call.call_record import CallRecord, MerchantUtterance, tracker_json
 from voicebot.call.services import CallServices
-from voicebot.call.session import CallSession
 from voicebot.config import Settings
 from voicebot.crm import calls as crm_calls
 from voicebot.crm.db import Database
 from voicebot.crm.merchants import normalise_merchant, upsert_merchant
-from voicebot.crm.models import Speaker
 from voicebot.crm.store_configs import get_config
 from voicebot.dialog import Agent
 
@@ -41,12 +40,12 @@ def test_a_given_up_field_is_flagged_in_the_crm_with_the_merchants_words(
             s, normalise_merchant({"external_id": "m1", "phone": "+12025550147"})
         )
         call_id, merchant_id = crm_calls.create_call(s, merchant.id).id, merchant.id
-    session = CallSession(call_id, CallServices(settings, db), transport=None)
-    session.merchant_id = merchant_id
+    record = CallRecord(db, call_id)  # every database write of a call
+    record.merchant_id = merchant_id
+    services = CallServices(settings, db)
     conv = Agent.load(ROOT).new_conversation(
         "crm", language="en", slots={**KNOWN, "earlier_call_fields": list(KNOWN)}
     )
-    session._conversation = conv
     conv.start()
     answers = [
         "yes",
@@ -55,17 +54,19 @@ def test_a_given_up_field_is_flagged_in_the_crm_with_the_merchants_words(
         "when the fitters are done",
         "right after the vineyard tour",
     ]
+    turn_ids = []
+    for index, text in enumerate(answers):
+        turn_ids.append(record.merchant_turn(index, MerchantUtterance(text, 0.9, 0, 0, [], [])))
+        conv.handle(text, confidence=0.9, metadata={"turn_index": index})
+    tracker = tracker_json(conv.tracker)
+    config = services.store_config(tracker)
     with db.session() as s:
-        for index, text in enumerate(answers):
-            turn = crm_calls.add_turn(s, call_id, index=index, speaker=Speaker.MERCHANT, text=text)
-            session._turn_ids[index] = turn.id
-            conv.handle(text, confidence=0.9, metadata={"turn_index": index})
-        session._save_progress(s)
+        record.save_progress(s, tracker, config)
     assert conv.ended and conv.tracker.slots["call_outcome"] == "completed"
     with db.session() as s:
         fields = {f.name: f for f in get_config(s, merchant_id).fields}
         count = fields["product_count"]
         assert count.value is None and count.flagged
-        assert count.turn_id == session._turn_ids[4]  # the last words for it
+        assert count.turn_id == turn_ids[4]  # the last words for it
         assert fields["store_name"].value == "Urban Threads"
-    assert session._store_config().complete
+    assert config.complete

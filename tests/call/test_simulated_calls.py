@@ -33,13 +33,19 @@ def test_english_happy_path_collects_the_configuration(simulator) -> None:
     assert fields["industry"] == "electronics"  # the lexicon's id, whatever Whisper wrote
     assert "card" in fields["payment_methods"]
     assert fields["product_count"] == 1200
-    assert fields["tax_id"] == "1234563218"  # typed on the keypad
+    assert fields["tax_id"] == "1234563218"  # spoken, digit by digit
     assert fields["contact_email"] == "alex@gadgetcorner.com"  # pre-filled, confirmed
     assert result.config["status"] == "complete"
 
     merchant_turns = [t for t in result.turns if t["speaker"] == "merchant"]
     bot_turns = [t for t in result.turns if t["speaker"] == "bot"]
-    assert any(t["text"].startswith("DTMF") for t in merchant_turns)
+    assert not any(t["text"].startswith("DTMF") for t in merchant_turns)  # no key pressed
+    assert not [h for h in result.heard if h.text.startswith("(keys")]
+    # what was asked for is what the recogniser was told to expect: spoken yes/no and digits
+    kinds = {
+        t["kind"] for e in result.events if e["kind"] == "call.media" for t in e["data"]["timings"]
+    }
+    assert {"yes_no", "tax_id"} <= kinds, kinds
     spoken = [t for t in merchant_turns if not t["text"].startswith("DTMF") and t["text"]]
     assert all(t["confidence"] is not None and t["words"] for t in spoken)
     assert all(t["end_ms"] > t["start_ms"] for t in spoken)

@@ -126,3 +126,29 @@ def test_missing_model_names_what_to_install(tmp_path) -> None:
     with pytest.raises(ModelNotInstalled, match="voicebot models download pl"):
         load_recognizer_engine("pl", settings)
     clear_engine_cache()
+
+
+def test_the_partial_result_decides_the_endpoint(ko_engine) -> None:  # type: ignore[no-untyped-def]
+    """A pause of 500 ms: an answer judged complete (short endpoint) ends there, an answer
+    judged unfinished (long endpoint) goes on into one utterance."""
+    thanks = say(THANKS, "ko")
+    audio = silence(300) + thanks + silence(500) + thanks + silence(1500)
+    seen: list[str] = []
+
+    def complete(heard: str) -> int:
+        seen.append(heard)
+        return 300 if THANKS in heard else 1200
+
+    stream = ko_engine.open_stream()
+    stream.expect(WORDS, endpoint_rule=complete)
+    ended = finals(feed(stream, audio))
+    # the pause ends the first answer as soon as its partial result is complete (Vosk's
+    # partials trail the audio a little, so somewhat after the 300 ms)
+    assert len(ended) == 2 and 300 <= ended[0].endpoint_silence_ms < 500
+    assert any(THANKS in heard for heard in seen)
+
+    stream = ko_engine.open_stream()
+    stream.expect(WORDS, endpoint_rule=lambda heard: 1200)
+    ended = finals(feed(stream, audio))
+    assert len(ended) == 1 and ended[0].endpoint_silence_ms == 1200
+    assert ended[0].end_ms - ended[0].start_ms > 2 * len(thanks) * 1000 // 16000  # both words

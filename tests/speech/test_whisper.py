@@ -8,6 +8,7 @@ not the sentence.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -52,7 +53,10 @@ def test_english_answers_come_through(english) -> None:
     )
     events = feed(stream, audio)
     kinds = [e.kind for e in events]
-    assert kinds == ["speech_start", "final", "speech_start", "final"]  # VAD barge-in, no partials
+    # VAD barge-in; the pause after each answer starts its decode, which the end of the
+    # utterance then uses (a partial result first when it finished before the endpoint)
+    assert [k for k in kinds if k != "partial"] == ["speech_start", "final"] * 2
+    assert stream.decodes == 2  # one Whisper run per answer
     first, second = finals(events)
     assert {"gadget", "corner"} <= set(words_of(first.text))
     assert "paypal" in words_of(second.text) or "pay" in words_of(second.text)
@@ -76,3 +80,45 @@ def test_polish_machinery_and_a_robust_number(whisper_settings) -> None:
     )
     assert len(longer) == 1 and longer[0].text and 0.0 < longer[0].confidence <= 1.0
     assert all(longer[0].start_ms <= w.start_ms <= longer[0].end_ms + 300 for w in longer[0].words)
+
+
+def test_a_pause_mid_answer_is_decoded_while_the_merchant_goes_on(english) -> None:  # type: ignore[no-untyped-def]
+    """Digits said in two groups: a decode starts at each pause; the first is outdated by the
+    second group, and the end takes the second, which covers the whole answer."""
+    stream = english.open_stream()
+    stream.expect(None, endpoint_rule=lambda heard: 1200)  # "unfinished": the pause is no end
+    audio = (
+        silence(300)
+        + say("one two three", "en-us", rate=140)
+        + silence(600)
+        + say("four five six", "en-us", rate=140)
+        + silence(1400)
+    )
+    events = feed(stream, audio, flush=False)
+    assert [e.kind for e in events if e.kind != "partial"] == ["speech_start", "final"]
+    assert stream.decodes == 2  # one per pause; the end has nothing left to decode
+    final = finals(events)[0]
+    assert final.words == sorted(final.words, key=lambda w: w.start_ms)
+    assert final.words[-1].start_ms > final.start_ms + 900, final.text  # both groups
+
+
+def test_a_complete_answer_ends_after_the_short_silence(english) -> None:  # type: ignore[no-untyped-def]
+    """At the line's pace: the pause's decode comes back during the silence, its words are a
+    complete answer, and the short endpoint ends the utterance well before the long one."""
+    stream = english.open_stream()
+    complete = {"yes", "yeah", "no"}
+    stream.expect(
+        ["yes", "no"],
+        endpoint_rule=lambda heard: 300 if set(words_of(heard)) & complete else 8000,
+    )
+    events = feed(stream, silence(300) + say("yes", "en-us"), flush=False)
+    for _ in range(400):  # up to 8 s of silence, 20 ms at a time, as the line sends it
+        events += stream.accept(silence(20))
+        if finals(events):
+            break
+        time.sleep(0.02)
+    final = finals(events)[0]
+    assert set(words_of(final.text)) & complete, final.text
+    assert final.end_reason == "silence" and final.endpoint_silence_ms < 8000
+    assert [e.kind for e in events] == ["speech_start", "partial", "final"]
+    assert stream.decodes == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from voicebot.config import Settings
@@ -31,6 +32,7 @@ class CallServices:
         self._synthesizer: Any = None
         self.loaded = False  # everything warm_up loads is in memory (readiness)
         self._prepared: set[int] = set()  # calls whose opening is being or was synthesised
+        self._speculation_pool: ThreadPoolExecutor | None = None
 
     @property
     def agent(self) -> Any:
@@ -113,6 +115,14 @@ class CallServices:
         texts = next_questions(domain, slots, language)
         if texts:
             self.synthesizer.prefetch(texts, language)
+
+    @property
+    def speculation_pool(self) -> ThreadPoolExecutor:
+        """Threads that prepare likely replies while merchants speak (call/speculation.py)."""
+        with self._lock:
+            if self._speculation_pool is None:
+                self._speculation_pool = ThreadPoolExecutor(2, thread_name_prefix="speculation")
+            return self._speculation_pool
 
     def recognizer(self, language: str) -> Any:
         """The process-wide engine for a language (the speech package caches it)."""

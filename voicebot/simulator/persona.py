@@ -36,6 +36,8 @@ class HeardLine:
 @dataclass
 class PersonaStats:
     latencies_ms: list[float] = field(default_factory=list)  # last speech frame -> bot audio
+    # the same, each with the slot the bot had asked for (None: spoken over the bot)
+    latencies_by_slot: list[tuple[str | None, float]] = field(default_factory=list)
     bot_turns: int = 0
 
 
@@ -75,6 +77,8 @@ class Persona:
         self._work: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._speech_ended_at: float | None = None
         self._awaiting_bot = False
+        self._answering_slot: str | None = None  # the slot of the reply being spoken
+        self._answered_slot: str | None = None  # the slot of the reply just finished
         self._thread = threading.Thread(target=self._run, name="persona", daemon=True)
         self._thread.start()
 
@@ -92,6 +96,7 @@ class Persona:
         if finished_speaking:
             self._speech_ended_at = time.monotonic()
             self._awaiting_bot = True
+            self._answered_slot = self._answering_slot
         if self._noise:
             samples = np.frombuffer(frame, dtype="<i2").astype(np.float64)
             samples += self._rng.normal(0.0, self._noise, samples.size)
@@ -101,7 +106,9 @@ class Persona:
     def bot_audio_received(self) -> None:
         """First bot audio after the merchant spoke: the voice-to-voice latency."""
         if self._awaiting_bot and self._speech_ended_at is not None:
-            self.stats.latencies_ms.append((time.monotonic() - self._speech_ended_at) * 1000)
+            latency = (time.monotonic() - self._speech_ended_at) * 1000
+            self.stats.latencies_ms.append(latency)
+            self.stats.latencies_by_slot.append((self._answered_slot, latency))
             self._awaiting_bot = False
 
     def hear(self, frame: bytes | None) -> None:
@@ -188,9 +195,10 @@ class Persona:
             log.warning("persona: %d bot turns, hanging up", turn)
             self.wants_hang_up.set()
             return
-        self._act(self.scenario.pick(heard, self.requested_slot()))
+        slot = self.requested_slot()
+        self._act(self.scenario.pick(heard, slot), slot)
 
-    def _act(self, reply: Reply) -> None:
+    def _act(self, reply: Reply, slot: str | None = None) -> None:
         if reply.hang_up:
             self.transcript.append(HeardLine("merchant", "(hangs up)", self.now_ms))
             self.wants_hang_up.set()
@@ -201,14 +209,15 @@ class Persona:
             for digit in reply.dtmf:
                 self.dtmf_out.put(digit)
         elif reply.say:
-            self._say(reply.say, delay_ms=self.scenario.reply_delay_ms)
+            self._say(reply.say, delay_ms=self.scenario.reply_delay_ms, slot=slot)
 
-    def _say(self, text: str, *, delay_ms: int) -> None:
+    def _say(self, text: str, *, delay_ms: int, slot: str | None = None) -> None:
         pcm = self.synthesize(text)
         frames = [pcm[i : i + FRAME_BYTES] for i in range(0, len(pcm), FRAME_BYTES)]
         if frames and len(frames[-1]) < FRAME_BYTES:
             frames[-1] += b"\x00" * (FRAME_BYTES - len(frames[-1]))
         self.transcript.append(HeardLine("merchant", text, self.now_ms + delay_ms))
         with self._lock:
+            self._answering_slot = slot
             self._outgoing.extend([(SILENCE, False)] * (delay_ms // 20))
             self._outgoing.extend((f, True) for f in frames)

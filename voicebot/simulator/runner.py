@@ -8,7 +8,7 @@ import logging
 import secrets
 import socket
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -44,6 +44,10 @@ class SimulationResult:
     wall_s: float
     events: list[dict[str, Any]] = field(default_factory=list)
     processing_ms: list[int] = field(default_factory=list)  # endpoint decided -> bot audio
+    # per reply: kind of answer, endpoint silence, processing, latency (the session's figures)
+    timings: list[dict[str, Any]] = field(default_factory=list)
+    # line-side voice-to-voice with the slot the bot had asked for
+    voice_to_voice_by_slot: list[tuple[str | None, float]] = field(default_factory=list)
     missed_frames: int = 0  # gaps in the media chunks the server received
     session_error: str | None = None
 
@@ -292,6 +296,9 @@ class Simulator:
             # a server in another process reports its figures through the call.media event
             media = next((e["data"] for e in reversed(events) if e["kind"] == "call.media"), {})
             processing = list(stats.processing_ms) if stats else media.get("processing_ms", [])
+            timings = (
+                [asdict(t) for t in stats.timings] if stats else list(media.get("timings", []))
+            )
             missed = stats.missed_frames if stats else media.get("missed_frames", 0)
             return SimulationResult(
                 scenario=scenario.name,
@@ -309,6 +316,10 @@ class Simulator:
                 wall_s=wall_s,
                 events=events,
                 processing_ms=processing,
+                timings=timings,
+                voice_to_voice_by_slot=list(persona.stats.latencies_by_slot)
+                if persona is not None
+                else [],
                 missed_frames=missed,
                 session_error=stats.error if stats else None,
             )

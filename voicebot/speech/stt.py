@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from voicebot.speech.audio import FRAME_MS
@@ -61,6 +62,7 @@ class SpeechEvent:
     start_ms: int = 0
     end_ms: int = 0
     end_reason: str | None = None  # finals: "silence" | "max_length" | "flush"
+    endpoint_silence_ms: int = 0  # finals ended by silence: the trailing silence that did it
 
 
 def endpoint_config(settings: SpeechSettings) -> EndpointConfig:
@@ -87,6 +89,8 @@ class RecognitionStream(ABC):
         self._utterance_start_ms = 0
         self._speech_started = False
         self.vocabulary: list[str] | None = None
+        self._endpoint_rule: Callable[[str], int] | None = None
+        self._default_silence_ms = config.endpoint_silence_ms
 
     # -- public API ---------------------------------------------------------------------------
     def accept(self, pcm16: bytes) -> list[SpeechEvent]:
@@ -102,17 +106,24 @@ class RecognitionStream(ABC):
         return events
 
     def expect(
-        self, vocabulary: list[str] | None, *, endpoint_silence_ms: int | None = None
+        self,
+        vocabulary: list[str] | None,
+        *,
+        endpoint_silence_ms: int | None = None,
+        endpoint_rule: Callable[[str], int] | None = None,
     ) -> None:
         """Bias the next answer towards ``vocabulary`` (None: free speech) and set its trailing
-        silence (None: the configured default; shorter after a yes/no question)."""
+        silence: ``endpoint_silence_ms`` (None: the configured default), or, when given,
+        ``endpoint_rule(text heard so far)`` re-asked whenever the running hypothesis changes
+        (short once the answer is complete, long while it plainly is not)."""
         cleaned = None
         if vocabulary:
             cleaned = sorted({w.strip().lower() for w in vocabulary if w and w.strip()})
         self.vocabulary = cleaned or None
-        self._endpointer.endpoint_silence_ms = (
-            endpoint_silence_ms or self.config.endpoint_silence_ms
-        )
+        self._default_silence_ms = endpoint_silence_ms or self.config.endpoint_silence_ms
+        self._endpoint_rule = endpoint_rule
+        if not self.in_utterance:
+            self._endpointer.endpoint_silence_ms = self._silence_for("")
         self._on_expect(self.vocabulary)
 
     def flush(self) -> list[SpeechEvent]:
@@ -134,6 +145,15 @@ class RecognitionStream(ABC):
     @property
     def in_utterance(self) -> bool:
         return self._endpointer.in_utterance
+
+    @property
+    def voiced_ms(self) -> int:
+        return self._endpointer.voiced_ms
+
+    def _silence_for(self, text: str) -> int:
+        if self._endpoint_rule is None:
+            return self._default_silence_ms
+        return self._endpoint_rule(text)
 
     # -- engine hooks ---------------------------------------------------------------------------
     @abstractmethod
@@ -161,9 +181,18 @@ class RecognitionStream(ABC):
         if decision.started:
             self._utterance_start_ms = decision.start_ms
             self._speech_started = False
+            self._endpointer.endpoint_silence_ms = self._silence_for("")
             events.extend(self._begin_utterance(decision.pre_roll))
         if decision.in_utterance:
-            events.extend(self._audio(frame))
+            heard = self._audio(frame)
+            partials = [e for e in heard if e.kind == "partial"]
+            if partials:  # the answer so far decides how long a pause ends it
+                self._endpointer.endpoint_silence_ms = self._silence_for(partials[-1].text)
+            events.extend(heard)
+            if decision.ended is None and self._endpointer.trailing_silence_ms >= (
+                self._endpointer.endpoint_silence_ms
+            ):
+                decision.ended = self._endpointer.end_now()  # a shorter endpoint already passed
         if decision.ended is not None:
             events.extend(self._close_utterance(decision.ended))
         return events
@@ -176,7 +205,7 @@ class RecognitionStream(ABC):
         if not final.text and not self._speech_started:
             return []  # noise that never became words: nothing happened
         self._speech_started = False
-        return [final]
+        return [replace(final, endpoint_silence_ms=trailing)]
 
 
 class RecognizerEngine(ABC):

@@ -112,6 +112,7 @@ class Endpointer:
             maxlen=max(config.pre_roll_ms, config.start_window_ms) // FRAME_MS
         )
         self._utterance_frames = 0
+        self._voiced_frames = 0
         self._trailing_silence_frames = 0
 
     @property
@@ -136,12 +137,14 @@ class Endpointer:
         self._recent.clear()
         self.in_utterance = True
         self._utterance_frames = len(pre_roll)
+        self._voiced_frames = sum(1 for _, v in window if v)
         self._trailing_silence_frames = 0
         start_ms = self.now_ms - len(pre_roll) * FRAME_MS
         return FrameDecision(started=True, pre_roll=pre_roll, in_utterance=True, start_ms=start_ms)
 
     def _while_speaking(self, voiced: bool) -> FrameDecision:
         self._utterance_frames += 1
+        self._voiced_frames += int(voiced)
         self._trailing_silence_frames = 0 if voiced else self._trailing_silence_frames + 1
         ended = None
         if self._trailing_silence_frames * FRAME_MS >= self.endpoint_silence_ms:
@@ -151,6 +154,11 @@ class Endpointer:
         if ended is not None:
             self.in_utterance = False
         return FrameDecision(in_utterance=True, ended=ended)
+
+    def end_now(self) -> EndKind:
+        """The caller's rule shortened the endpoint below the silence already heard."""
+        self.in_utterance = False
+        return EndKind.SILENCE
 
     def force_end(self) -> EndKind | None:
         """Hang-up: close an open utterance."""
@@ -162,3 +170,8 @@ class Endpointer:
     @property
     def trailing_silence_ms(self) -> int:
         return self._trailing_silence_frames * FRAME_MS
+
+    @property
+    def voiced_ms(self) -> int:
+        """Voiced audio in the current (or last) utterance: a cough is short, an answer not."""
+        return self._voiced_frames * FRAME_MS

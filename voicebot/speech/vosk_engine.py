@@ -92,6 +92,11 @@ class _Decoder:
     def partial(self) -> str:
         return json.loads(self.rec.PartialResult()).get("partial", "")
 
+    def running_text(self) -> str:
+        """The utterance so far: Vosk's finished pieces and its running hypothesis."""
+        done = " ".join(s.get("text", "") for s in self.segments)
+        return f"{done} {self.partial()}".strip()
+
     def finish(self, offset_ms: int) -> _Hypothesis:
         self.segments.append(json.loads(self.rec.FinalResult()))
         pieces = [_parse(segment, offset_ms - self.base_ms) for segment in self.segments]
@@ -178,12 +183,14 @@ class VoskStream(RecognitionStream):
     def _audio(self, frame: bytes) -> list[SpeechEvent]:
         for decoder in self._decoders():
             decoder.feed(frame)
-        segments_text = " ".join(s.get("text", "") for s in self._free.segments)
-        partial = f"{segments_text} {self._free.partial()}".strip()
+        partial = self._free.running_text()
+        if self._grammar is not None:
+            # as at the end: the grammar's hypothesis when it is made only of expected words
+            constrained = self._grammar.running_text()
+            if constrained and all(is_real_word(w) for w in constrained.split()):
+                partial = constrained
         events: list[SpeechEvent] = []
         real_words = [w for w in partial.split() if is_real_word(w)]
-        if not real_words and self._grammar is not None:
-            real_words = [w for w in self._grammar.partial().split() if is_real_word(w)]
         if real_words:
             events.extend(self._speech_start())
         if partial != self._last_partial:

@@ -1,19 +1,27 @@
 """Whisper (faster-whisper, CTranslate2 int8) for languages with no Vosk model.
 
-Whisper is not a streaming recogniser: the shared VAD endpointer cuts utterances and each one
-is transcribed alone when it ends. There are no partial results, so ``speech_start`` (used for
-barge-in) comes from the VAD: ``min_speech_ms`` of voiced audio opens the utterance.
+Whisper is not a streaming recogniser: the shared VAD endpointer cuts utterances. So that
+the end of an answer does not wait for a decode, each pause of ``whisper_segment_pause_ms``
+inside an utterance starts a decode of the audio so far on a helper thread, while the call's
+worker goes on taking audio: its text, if nothing was said meanwhile, is a ``partial``
+result (it drives the endpoint rule and barge-in), and when the utterance ends with nothing
+more said, that decode (already done or well under way) is the final result.
+When the merchant went on, the whole utterance is decoded again at the end (a decode costs
+about the same whatever the length, and the last piece alone would lose its context).
+``speech_start`` comes from the VAD: ``min_speech_ms`` of voiced audio opens the utterance.
 """
 
 from __future__ import annotations
 
 import math
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from voicebot.speech.audio import resample_array
+from voicebot.speech.audio import FRAME_MS, resample_array
 from voicebot.speech.stt import (
     RecognitionStream,
     RecognizerEngine,
@@ -52,6 +60,8 @@ class WhisperEngine(RecognizerEngine):
             cpu_threads=settings.whisper_threads,
             num_workers=2,  # two calls may transcribe at once (CTranslate2 releases the GIL)
         )
+        # decodes started at a pause, while the call's worker goes on taking audio
+        self.pause_pool = ThreadPoolExecutor(2, thread_name_prefix=f"whisper-{language}")
 
     def open_stream(self, sample_rate: int = 8000) -> WhisperStream:
         return WhisperStream(self, sample_rate)
@@ -71,7 +81,9 @@ class WhisperEngine(RecognizerEngine):
             temperature=FALLBACK_TEMPERATURES
             if self.settings.whisper_temperature_fallback
             else 0.0,
-            hotwords=" ".join(vocabulary) if vocabulary else None,
+            hotwords=" ".join(vocabulary)
+            if vocabulary and self.settings.whisper_hotwords
+            else None,
         )
         texts: list[str] = []
         words: list[Word] = []
@@ -95,32 +107,88 @@ class WhisperEngine(RecognizerEngine):
         return text, confidence, words
 
 
+@dataclass(frozen=True)
+class _Decoded:
+    text: str
+    confidence: float
+    words: list[Word]
+
+
 class WhisperStream(RecognitionStream):
     def __init__(self, engine: WhisperEngine, sample_rate: int) -> None:
         super().__init__(sample_rate, endpoint_config(engine.settings))
         self.engine = engine
+        self.segment_pause_ms = engine.settings.whisper_segment_pause_ms
         self._audio_frames: list[bytes] = []
+        # decodes of the utterance so far, each with the voiced ms it covers
+        self._started: tuple[int, Future[_Decoded]] | None = None  # started at a pause
+        self._decoded: tuple[int, _Decoded] | None = None  # the last one finished
+        self.decodes = 0  # Whisper runs of this stream (figures for tests and benchmarks)
 
     def _begin_utterance(self, pre_roll: list[bytes]) -> list[SpeechEvent]:
         self._audio_frames = list(pre_roll)
+        self._started = self._decoded = None
         return self._speech_start()
 
     def _audio(self, frame: bytes) -> list[SpeechEvent]:
         self._audio_frames.append(frame)
-        return []
+        events: list[SpeechEvent] = []
+        voiced = self._endpointer.voiced_ms
+        if self._started is not None and self._started[1].done():
+            covered, future = self._started
+            self._started = None
+            self._decoded = (covered, future.result())
+            text = self._decoded[1].text
+            if covered == voiced and text:  # still the whole answer: a partial result
+                events.append(
+                    SpeechEvent(
+                        "partial", text, start_ms=self._utterance_start_ms, end_ms=self.now_ms
+                    )
+                )
+        pause = self._endpointer.trailing_silence_ms
+        just_paused = 0 <= pause - self.segment_pause_ms < FRAME_MS
+        if self.segment_pause_ms and just_paused and voiced > self._covered():
+            # decode while the merchant may go on; the worker keeps taking audio meanwhile
+            pcm = b"".join(self._audio_frames)
+            self.decodes += 1
+            self._started = (voiced, self.engine.pause_pool.submit(self._decode, pcm))
+        return events
 
-    def _end_utterance(self, reason: EndKind, end_ms: int) -> SpeechEvent:
-        pcm = np.frombuffer(b"".join(self._audio_frames), dtype="<i2")
-        self._audio_frames = []
+    def _covered(self) -> int:
+        """Voiced ms covered by the newest decode, started or finished."""
+        if self._started is not None:
+            return self._started[0]
+        return self._decoded[0] if self._decoded is not None else 0
+
+    def _decode(self, pcm16: bytes) -> _Decoded:
+        """The whole utterance so far: Whisper's cost hardly depends on the length (it always
+        encodes a 30 s window), and a piece decoded alone loses its context ("of March"
+        alone came out as "on Mars")."""
+        pcm = np.frombuffer(pcm16, dtype="<i2")
         text, confidence, words = self.engine.transcribe(pcm, self.sample_rate, self.vocabulary)
         offset = self._utterance_start_ms
-        words = [Word(w.word, w.start_ms + offset, w.end_ms + offset, w.confidence) for w in words]
+        shifted = [
+            Word(w.word, w.start_ms + offset, w.end_ms + offset, w.confidence) for w in words
+        ]
+        return _Decoded(text, confidence, shifted)
+
+    def _end_utterance(self, reason: EndKind, end_ms: int) -> SpeechEvent:
+        voiced = self._endpointer.voiced_ms
+        if self._started is not None and self._started[0] == voiced:
+            decoded = self._started[1].result()  # started at the pause: mostly done by now
+        elif self._decoded is not None and self._decoded[0] == voiced:
+            decoded = self._decoded[1]
+        else:  # the merchant went on after the last pause (or never paused)
+            self.decodes += 1
+            decoded = self._decode(b"".join(self._audio_frames))
+        self._started = self._decoded = None
+        self._audio_frames = []
         return SpeechEvent(
             "final",
-            text,
-            confidence,
-            [(text, confidence)] if text else [],
-            words,
+            decoded.text,
+            decoded.confidence,
+            [(decoded.text, decoded.confidence)] if decoded.text else [],
+            decoded.words,
             start_ms=self._utterance_start_ms,
             end_ms=end_ms,
             end_reason=reason.value,
