@@ -112,6 +112,7 @@ class Conversation:
 @dataclass
 class SlotCatalogue:
     slots: dict[str, Any]
+    forms: dict[str, Any] = field(default_factory=dict)  # no forms: nothing to prefetch
 
 
 class SmallAgent:

@@ -104,9 +104,17 @@ class MeteredStream:
         self._inner = inner
         self._silence_ms: int | None = None
 
-    def expect(self, vocabulary: Any, *, endpoint_silence_ms: int | None = None) -> None:
+    def expect(
+        self,
+        vocabulary: Any,
+        *,
+        endpoint_silence_ms: int | None = None,
+        endpoint_rule: Any = None,
+    ) -> None:
         self._silence_ms = endpoint_silence_ms
-        self._inner.expect(vocabulary, endpoint_silence_ms=endpoint_silence_ms)
+        self._inner.expect(
+            vocabulary, endpoint_silence_ms=endpoint_silence_ms, endpoint_rule=endpoint_rule
+        )
 
     def accept(self, pcm16: bytes) -> list[Any]:
         return self._observe(self._inner.accept(pcm16))
@@ -120,7 +128,12 @@ class MeteredStream:
                 continue
             ASR_CONFIDENCE.observe(event.confidence)
             if event.end_reason == "silence":
-                silence = self._silence_ms or self._inner.config.endpoint_silence_ms
+                # the silence that really ended it (adaptive endpointing), when the stream says
+                silence = (
+                    getattr(event, "endpoint_silence_ms", 0)
+                    or self._silence_ms
+                    or self._inner.config.endpoint_silence_ms
+                )
                 ENDPOINT_SILENCE.observe(silence / 1000)
         return events
 
