@@ -113,7 +113,12 @@ def test_polish_answers_are_expected_and_timed_by_kind(
 
     # The opening asks whether now is a good time: a yes/no question, heard as one.
     deadline = session.line_ms + 60_000
-    while session.expectation.kind is not AnswerKind.YES_NO and session.line_ms < deadline:
+    # The merchant answers once the bot has finished asking: a short "tak" under the prompt
+    # would be a backchannel, not an answer.
+    while (
+        session.expectation.kind is not AnswerKind.YES_NO
+        or session.line_ms < session.turns.bot_end_ms
+    ) and session.line_ms < deadline:
         play(session, line, SILENCE * 50, heard)
     expecting = session._conversation.expecting()  # type: ignore[union-attr]
     assert session.expectation == Expectation.after(expecting, "pl", session.expectation.times)
