@@ -9,15 +9,12 @@ Nothing here names a form, a slot or a language: they all come from the dialog.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from voicebot.crm.models import FieldSource
 from voicebot.crm.store_configs import get_config
 from voicebot.dialog.domain import Domain
-from voicebot.dialog.responses import fill
-
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_\-]*)\}")
+from voicebot.dialog.responses import PLACEHOLDER, condition_holds, fill
 
 
 def prefill_slots(session: Any, merchant: Any) -> dict[str, Any]:
@@ -69,14 +66,16 @@ def next_questions(domain: Domain, slots: dict[str, Any], language: str) -> list
         if upcoming is None:
             return []
         texts = _texts(domain, f"utter_ask_{upcoming}", values)
-        return [t for t in texts if _PLACEHOLDER.search(t) is None]
+        return [t for t in texts if PLACEHOLDER.search(t) is None]
     return []
 
 
 def _texts(domain: Domain, name: str, values: dict[str, Any]) -> list[str]:
     """The texts ``name`` could say for these slot values (every variation that may be chosen)."""
     variations = domain.responses.get(name) or []
-    matching = [v for v in variations if v.get("condition") and _holds(v["condition"], values)]
+    matching = [
+        v for v in variations if v.get("condition") and condition_holds(v["condition"], values)
+    ]
     candidates = matching or [v for v in variations if not v.get("condition")]
     texts = []
     for variation in candidates:
@@ -85,16 +84,3 @@ def _texts(domain: Domain, name: str, values: dict[str, Any]) -> list[str]:
             continue
         texts.append(fill(text, values))
     return texts
-
-
-def _holds(condition: list[dict[str, Any]], values: dict[str, Any]) -> bool:
-    for item in condition:
-        if item.get("type", "slot") != "slot":
-            return False
-        expected, actual = item.get("value"), values.get(str(item.get("name")))
-        if isinstance(expected, str) and isinstance(actual, str):
-            if expected.lower() != actual.lower():
-                return False
-        elif expected != actual:
-            return False
-    return True

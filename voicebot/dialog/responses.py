@@ -9,10 +9,10 @@ from typing import Any
 
 from voicebot.dialog.domain import Domain
 
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_\-]*)\}")
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_\-]*)\}")
 
 
-def _condition_holds(condition: list[dict[str, Any]], slots: dict[str, Any]) -> bool:
+def condition_holds(condition: list[dict[str, Any]], slots: dict[str, Any]) -> bool:
     for item in condition:
         if item.get("type", "slot") != "slot":
             return False
@@ -38,7 +38,7 @@ def choose_variation(
         return specific or [v for v in items if not v.get("channel")]
 
     conditional = [
-        v for v in variations if v.get("condition") and _condition_holds(v["condition"], slots)
+        v for v in variations if v.get("condition") and condition_holds(v["condition"], slots)
     ]
     candidates = for_channel(conditional) or for_channel(
         [v for v in variations if not v.get("condition")]
@@ -53,7 +53,7 @@ def fill(text: str, values: dict[str, Any]) -> str:
         name = match.group(1)
         return str(values[name]) if name in values else match.group(0)
 
-    return _PLACEHOLDER.sub(replace, text)
+    return PLACEHOLDER.sub(replace, text)
 
 
 def _fill_deep(value: Any, values: dict[str, Any]) -> Any:
