@@ -146,7 +146,15 @@ class Persona:
         self._work.put(("discard", None))
 
     def close(self, timeout_s: float = 30.0) -> None:
-        """Stop after the work in hand (a transcription must not outlive the process)."""
+        """Stop after the work in hand (a transcription must not outlive the process).
+
+        The line may close right after the bot's last words (a goodbye, the drain apology):
+        what was played but never followed by the pause that ends a turn was still heard."""
+        if self._segment:
+            audio = b"".join(self._segment)
+            self._segment = []
+            self._work.put(("segment", (audio, self.now_ms - len(audio) * 1000 // 16000)))
+        self._work.put(("last_words", self.now_ms))
         self._work.put(("stop", None))
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout_s)
@@ -180,14 +188,21 @@ class Persona:
                     self._turn_texts, self._turn_started_ms = [], None
                 elif kind == "turn_end":
                     self._answer(*payload)
+                elif kind == "last_words" and self._turn_texts:
+                    self._record_heard(payload)
             except Exception:
                 log.exception("persona failed; it stays silent")
 
-    def _answer(self, turn: int, at_ms: int) -> None:
+    def _record_heard(self, at_ms: int) -> str:
+        """The bot turn transcribed so far becomes a line of what the merchant heard."""
         heard = " ".join(t for t in self._turn_texts if t)
         started = self._turn_started_ms if self._turn_started_ms is not None else at_ms
-        self._turn_texts, self._turn_started_ms = [], None
         self.transcript.append(HeardLine("bot", heard, started))
+        self._turn_texts, self._turn_started_ms = [], None
+        return heard
+
+    def _answer(self, turn: int, at_ms: int) -> None:
+        heard = self._record_heard(at_ms)
         log.info("persona heard (bot turn %d): %s", turn, heard)
         if turn in self._interrupted_turns:
             return  # already spoke over this turn
