@@ -41,7 +41,8 @@ def scores(agent: Agent) -> dict[tuple[str, str], GroupScore]:
 def test_the_set_has_thirty_conversations_per_language_and_a_test_third() -> None:
     scripts = load_scripts(CONVERSATIONS)
     for lang in ("en", "pl"):
-        mine = [s for s in scripts if s.language == lang]
+        # dev and blind were written later, by a writer who never saw the parser
+        mine = [s for s in scripts if s.language == lang and s.split in ("train", "test")]
         assert len(mine) >= 30
         assert sum(s.split == "test" for s in mine) * 3 >= len(mine)
 

@@ -145,7 +145,9 @@ def _load_script(path: Path) -> Script:
         raise ConversationFileError(f"{path}: 'answers' must map questions to lists of text")
     if not isinstance(expected, dict) or not expected:
         raise ConversationFileError(f"{path}: 'expected' must map fields to values")
-    split = path.parent.name if path.parent.name in ("train", "test") else "all"
+    # The split is the directory a file sits in (train, test, or a set written later);
+    # a file directly in a language directory belongs to none.
+    split = "all" if path.parent.name == language else path.parent.name
     return Script(
         path=path,
         language=language,
