@@ -165,6 +165,7 @@ def test_malformed_frames_are_logged_and_the_call_goes_on(live, caplog) -> None:
         ws.send("[" * 20_000 + "]" * 20_000)
         ws.send('{"event": "media", "sequenceNumber": 1e400, "media": {"payload": "/w=="}}')
         ws.send('{"event": "start", "sequenceNumber": 1e400}')
+        ws.send('{"event": "mark", "sequenceNumber": ' + "9" * 5000 + ', "mark": {"name": "x"}}')
         assert greeting_arrives(ws)
     log = caplog.text
     assert "nested too deep" in log and "sequenceNumber" in log and "not a call id" in log
@@ -178,6 +179,10 @@ def test_malformed_frames_are_logged_and_the_call_goes_on(live, caplog) -> None:
         '{"event": "mark", "sequenceNumber": 1e400, "mark": {"name": "x"}}',
         '{"event": "mark", "sequenceNumber": "' + "9" * 5000 + '", "mark": {"name": "x"}}',
         '{"event": "mark", "sequenceNumber": "²", "mark": {"name": "x"}}',
+        # a bare JSON number beyond Python's int-conversion limit (4,300 digits): json.loads
+        # raises ValueError, not JSONDecodeError
+        '{"event": "mark", "sequenceNumber": ' + "9" * 5000 + ', "mark": {"name": "x"}}',
+        '{"event": "mark", "sequenceNumber": -' + "9" * 5000 + ', "mark": {"name": "x"}}',
     ],
 )
 def test_parser_turns_hostile_numbers_and_nesting_into_protocol_errors(raw: str) -> None:

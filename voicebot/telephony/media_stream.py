@@ -104,6 +104,8 @@ def parse_message(text: str | bytes) -> Envelope:
         raise ProtocolError(f"not JSON ({exc.msg} at position {exc.pos})") from None
     except RecursionError:
         raise ProtocolError("JSON nested too deep") from None
+    except ValueError as exc:  # a bare number beyond Python's int-conversion digit limit
+        raise ProtocolError(f"not usable JSON ({str(exc)[:80]})") from None
     if not isinstance(data, dict):
         raise ProtocolError("message is not a JSON object")
     event = data.get("event")
