@@ -20,6 +20,10 @@ NINES_30 = "9" * 30
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def config_cursor(stamp: str, row_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{stamp}|{row_id}".encode()).decode()
+
+
 @pytest.fixture
 def headers(any_db) -> dict[str, str]:
     return bearer(token_for(any_db, "export", "calls:read", "merchants:write", "erase"))
@@ -33,10 +37,23 @@ def headers(any_db) -> dict[str, str]:
         f"/api/v1/calls?limit={NINES_5000}",
         f"/api/v1/calls?cursor={NINES_5000}",
         "/api/v1/store-configs?limit=²",
-        "/api/v1/store-configs?cursor="
-        + base64.urlsafe_b64encode(f"2026-01-01T00:00:00+00:00|{NINES_5000}".encode()).decode(),
+        *(
+            f"/api/v1/store-configs?cursor={config_cursor(stamp, row_id)}"
+            for stamp, row_id in [
+                ("2026-01-01T00:00:00+00:00", NINES_5000),
+                ("2026-01-01T00:00:00+00:00", NINES_30),  # OverflowError on SQLite
+                ("2026-01-01T00:00:00+00:00", str(2**63)),
+                ("2026-01-01T00:00:00+00:00", "2147483648"),  # out of range on PostgreSQL
+                ("2026-01-01T00:00:00+00:00", "²"),
+                ("9999-12-31T23:59:59-14:00", "1"),  # past datetime.max once in UTC
+                ("0001-01-01T00:00:00+14:00", "1"),  # before datetime.min once in UTC
+            ]
+        ),
         "/api/v1/store-configs?cursor="
         + base64.urlsafe_b64encode(b"2026-01-01T00:00:00+00:00|\xb2").decode(),
+        "/api/v1/store-configs?updated_since=9999-12-31T23:59:59-14:00",
+        "/api/v1/store-configs?updated_since=0001-01-01T00:00:00%2B14:00",
+        "/api/v1/store-configs/export?format=csv&updated_since=9999-12-31T23:59:59-14:00",
         "/api/v1/calls?external_id=a%00b",
         "/api/v1/store-configs?status=draft%00",
     ],
@@ -45,6 +62,8 @@ def test_bad_numbers_and_bytes_in_queries_are_400(client, headers, url):
     answer = client.get(url, headers=headers)
     assert answer.status_code == 400, answer.text
     assert answer.json["error"]["code"] in ("invalid_parameter", "invalid_cursor")
+    if "updated_since" in url:
+        assert "updated_since" in answer.json["error"]["message"]
 
 
 def test_a_nul_byte_is_refused_naming_the_parameter(client, headers):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
@@ -184,7 +184,14 @@ def _time(name: str) -> datetime | None:
         raise ApiError(
             400, "invalid_parameter", f"{name} needs a time zone, e.g. 2026-11-20T10:00:00Z"
         )
-    return value
+    try:
+        # 9999-12-31T23:59:59-14:00 parses, but lies past datetime.max once in UTC (and
+        # 0001-01-01T00:00:00+14:00 before datetime.min); the database compares in UTC.
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ApiError(
+            400, "invalid_parameter", f"{name} is outside the years 0001 to 9999 in UTC"
+        ) from None
 
 
 def _config_query() -> ConfigQuery:

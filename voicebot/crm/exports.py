@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select, type_coerce
@@ -21,6 +21,7 @@ from voicebot.crm.models import (
     UTCDateTime,
 )
 from voicebot.crm.store_configs import config_snapshot
+from voicebot.integers import MAX_ID, parse_int
 
 
 class InvalidCursor(ValueError):
@@ -54,8 +55,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         at = datetime.fromisoformat(stamp)
         if at.tzinfo is None:
             raise ValueError("naive")
-        return at, int(row_id)
-    except (ValueError, UnicodeDecodeError) as exc:
+        # 9999-12-31T23:59:59-14:00 parses but lies past datetime.max once in UTC
+        at = at.astimezone(UTC)
+        # the one integer parser: ASCII digits within a database id (PostgreSQL INTEGER)
+        return at, parse_int(row_id, name="cursor", maximum=MAX_ID)
+    except (ValueError, OverflowError, UnicodeDecodeError) as exc:
         raise InvalidCursor("cursor is not one this API handed out") from exc
 
 
