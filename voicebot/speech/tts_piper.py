@@ -14,11 +14,13 @@ Synthesis runs in ``tts_piper_worker`` processes (``tts.piper_workers`` of them,
 from __future__ import annotations
 
 import base64
+import hashlib
 import importlib
 import json
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -110,6 +112,23 @@ def _packaged_voices() -> list[PiperVoiceFiles]:
     return found
 
 
+def config_digest(config: Path) -> str:
+    """SHA-256 of a voice's .onnx.json, read again only when the file changes."""
+    try:
+        stat = config.stat()
+    except OSError:
+        return "missing"
+    return _digest(str(config), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _digest(path: str, mtime_ns: int, size: int) -> str:  # the stat fields key the cache
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
 def _as_path(value: Any) -> Path:
     return Path(value() if callable(value) else value)
 
@@ -151,11 +170,15 @@ class PiperEngine:
         return self.files.name
 
     def cache_identity(self) -> dict[str, Any]:
+        """A voice replaced under the same name (another model file, or the same model with
+        another config: sample rate, phonemes, noise scales) is another voice to the cache."""
         stat = self.files.model.stat()
         return {
             "engine": self.name,
             "voice": self.files.name,
-            "model_size": stat.st_size,  # another file under the same name is another voice
+            "model_size": stat.st_size,
+            "model_mtime_ns": stat.st_mtime_ns,
+            "config_sha256": config_digest(self.files.config),
             "length_scale": self.pool.settings.piper_length_scale,
         }
 
