@@ -113,6 +113,7 @@ class Conversation:
 class SlotCatalogue:
     slots: dict[str, Any]
     forms: dict[str, Any] = field(default_factory=dict)  # no forms: nothing to prefetch
+    responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 class SmallAgent:

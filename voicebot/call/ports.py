@@ -3,12 +3,12 @@ frozen dataclasses and plain attributes both satisfy them).
 
 The session is written against these Protocols only: the dialog package's Agent and
 Conversation, the speech package's engines and streams, the TTS Synthesizer and any
-Transport satisfy them structurally, and so does the small test bot in tests/call. A TTS
-that prepares the next prompt ahead of time plugs in through ``Synthesizer.prepare``."""
+Transport satisfy them structurally, and so does the small test bot in tests/call."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from typing import Any, Protocol, runtime_checkable
 
 from voicebot.call.transport import Transport
@@ -16,13 +16,17 @@ from voicebot.call.transport import Transport
 __all__ = [
     "Agent",
     "BotMessage",
+    "CallSynthesizer",
     "Conversation",
     "DialogTurn",
     "FieldReading",
+    "FormSpec",
     "RecognitionStream",
     "RecognizerEngine",
+    "SlotCatalogue",
     "SpeechEventLike",
     "StoreConfig",
+    "StoreConfigReader",
     "Synthesizer",
     "Tracker",
     "Transport",
@@ -81,9 +85,23 @@ class Conversation(Protocol):
     ) -> DialogTurn: ...
 
 
+class FormSpec(Protocol):
+    @property
+    def required_slots(self) -> Sequence[str]: ...
+
+
 class SlotCatalogue(Protocol):
+    """The dialog's domain, as far as a call reads it: the slots a call may pre-fill, and the
+    forms and responses the next question is found in (call/prompts.py)."""
+
     @property
     def slots(self) -> Mapping[str, Any]: ...
+
+    @property
+    def forms(self) -> Mapping[str, FormSpec]: ...
+
+    @property
+    def responses(self) -> Mapping[str, list[dict[str, Any]]]: ...
 
 
 class Agent(Protocol):
@@ -203,3 +221,12 @@ class Synthesizer(Protocol):
         """The text as 8 kHz PCM16 at ``rate`` words per minute (None: the usual rate);
         cached implementations return at once."""
         ...
+
+
+class CallSynthesizer(Synthesizer, Protocol):
+    """The process-wide synthesiser a call's services hold: it also fills its cache ahead of
+    time (the next question, the opening) and is closed with the process."""
+
+    def prefetch(self, texts: Iterable[str], language: str) -> Sequence[Future[bytes]]: ...
+
+    def close(self) -> None: ...

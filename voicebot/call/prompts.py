@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from voicebot.call.ports import Agent, SlotCatalogue
 from voicebot.crm.models import FieldSource
 from voicebot.crm.store_configs import get_config
-from voicebot.dialog.domain import Domain
 from voicebot.dialog.responses import PLACEHOLDER, condition_holds, fill
 
 
@@ -40,20 +40,19 @@ def prefill_slots(session: Any, merchant: Any) -> dict[str, Any]:
     return slots
 
 
-def usual_opening(agent: Any, slots: dict[str, Any], language: str) -> list[str]:
+def usual_opening(agent: Agent, slots: dict[str, Any], language: str) -> list[str]:
     """What the bot says first in the usual case: its opening turn and its answer to a "yes"
     (the read-back of the sign-up data), from a throw-away conversation with the same slots."""
-    known = getattr(getattr(agent, "domain", None), "slots", None)
-    if known is not None:
-        slots = {k: v for k, v in slots.items() if k in known}
+    known = agent.domain.slots  # the dialog refuses slots it does not declare
+    slots = {k: v for k, v in slots.items() if k in known}
     conversation = agent.new_conversation("prepare", language=language, slots=slots)
     turns = [conversation.start()]
-    if not getattr(turns[0], "ended", False):
+    if not turns[0].ended:
         turns.append(conversation.handle("/affirm", confidence=1.0))
-    return [m.text for turn in turns for m in getattr(turn, "messages", []) if m.text]
+    return [m.text for turn in turns for m in turn.messages if m.text]
 
 
-def next_questions(domain: Domain, slots: dict[str, Any], language: str) -> list[str]:
+def next_questions(domain: SlotCatalogue, slots: dict[str, Any], language: str) -> list[str]:
     """The question after the one being answered: the next empty slot of the active form."""
     requested = slots.get("requested_slot")
     values = {**slots, "language": language}
@@ -70,7 +69,7 @@ def next_questions(domain: Domain, slots: dict[str, Any], language: str) -> list
     return []
 
 
-def _texts(domain: Domain, name: str, values: dict[str, Any]) -> list[str]:
+def _texts(domain: SlotCatalogue, name: str, values: dict[str, Any]) -> list[str]:
     """The texts ``name`` could say for these slot values (every variation that may be chosen)."""
     variations = domain.responses.get(name) or []
     matching = [

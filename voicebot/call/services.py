@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
+from voicebot.call.ports import (
+    Agent,
+    CallSynthesizer,
+    Conversation,
+    RecognizerEngine,
+    StoreConfig,
+    StoreConfigReader,
+)
 from voicebot.config import Settings
 from voicebot.crm.db import Database
 
@@ -21,30 +28,30 @@ class CallServices:
         settings: Settings,
         db: Database,
         *,
-        agent: Any = None,
-        store_config_reader: Callable[[Any], Any] | None = None,
+        agent: Agent | None = None,
+        store_config_reader: StoreConfigReader | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
         self._lock = threading.Lock()
-        self._agent: Any = agent
-        self._store_config_reader = store_config_reader
-        self._synthesizer: Any = None
+        self._agent: Agent | None = agent
+        self._store_config_reader: StoreConfigReader | None = store_config_reader
+        self._synthesizer: CallSynthesizer | None = None
         self.loaded = False  # everything warm_up loads is in memory (readiness)
         self._prepared: set[int] = set()  # calls whose opening is being or was synthesised
         self._speculation_pool: ThreadPoolExecutor | None = None
 
     @property
-    def agent(self) -> Any:
+    def agent(self) -> Agent:
         with self._lock:
             if self._agent is None:
-                from voicebot.dialog import Agent
+                from voicebot.dialog import Agent as DialogAgent
 
                 log.info("loading the dialog from %s", self.settings.dialog.project_dir)
-                self._agent = Agent.from_settings(self.settings.dialog)
+                self._agent = DialogAgent.from_settings(self.settings.dialog)
             return self._agent
 
-    def store_config(self, tracker: Any) -> Any:
+    def store_config(self, tracker: dict[str, Any]) -> StoreConfig:
         """The dialog's reading of a tracker as a store configuration (fields, complete)."""
         if self._store_config_reader is None:
             from voicebot.actions.store_config import store_config_from_tracker
@@ -52,21 +59,23 @@ class CallServices:
             self._store_config_reader = store_config_from_tracker
         return self._store_config_reader(tracker)
 
-    def use_dialog(self, agent: Any, store_config_reader: Callable[[Any], Any]) -> None:
+    def use_dialog(self, agent: Agent, store_config_reader: StoreConfigReader) -> None:
         """Another dialog for this process's calls (a test's own small bot)."""
         with self._lock:
             self._agent = agent
             self._store_config_reader = store_config_reader
 
     @property
-    def synthesizer(self) -> Any:
+    def synthesizer(self) -> CallSynthesizer:
         with self._lock:
             if self._synthesizer is None:
                 from voicebot.observability.metrics import MeteredSynthesizer
                 from voicebot.speech.tts import Synthesizer
 
-                self._synthesizer = MeteredSynthesizer(Synthesizer(self.settings.tts))
-                self._synthesizer.start()  # logs each language's engine and why
+                inner = Synthesizer(self.settings.tts)
+                inner.start()  # logs each language's engine and why
+                # the metered wrapper passes prefetch and close through to the synthesiser
+                self._synthesizer = cast(CallSynthesizer, MeteredSynthesizer(inner))
             return self._synthesizer
 
     def prepare_call(self, call_id: int) -> threading.Thread | None:
@@ -94,7 +103,9 @@ class CallServices:
         try:
             with self.db.session() as s:
                 call = crm_calls.get_call(s, call_id)
-                language = call.language or call.merchant.language or "pl"
+                language = (
+                    call.language or call.merchant.language or self.settings.dialog.default_language
+                )
                 slots = prefill_slots(s, call.merchant)
             texts = usual_opening(self.agent, slots, language)
             for future in self.synthesizer.prefetch(texts, language):
@@ -103,16 +114,11 @@ class CallServices:
         except Exception:  # a missed head start costs latency, never the call
             log.exception("call %s: preparing the opening prompts failed", call_id)
 
-    def prefetch_next(self, conversation: Any, language: str) -> None:
+    def prefetch_next(self, conversation: Conversation, language: str) -> None:
         """While the merchant answers: synthesise the question the form asks next."""
         from voicebot.call.prompts import next_questions
 
-        domain = getattr(self.agent, "domain", None)
-        tracker = getattr(conversation, "tracker", None)
-        if domain is None or tracker is None:
-            return
-        slots = {k: getattr(v, "value", v) for k, v in dict(tracker.slots).items()}
-        texts = next_questions(domain, slots, language)
+        texts = next_questions(self.agent.domain, dict(conversation.tracker.slots), language)
         if texts:
             self.synthesizer.prefetch(texts, language)
 
@@ -124,12 +130,15 @@ class CallServices:
                 self._speculation_pool = ThreadPoolExecutor(2, thread_name_prefix="speculation")
             return self._speculation_pool
 
-    def recognizer(self, language: str) -> Any:
+    def recognizer(self, language: str) -> RecognizerEngine:
         """The process-wide engine for a language (the speech package caches it)."""
         from voicebot.observability.metrics import MeteredEngine
         from voicebot.speech.engines import load_recognizer_engine
 
-        return MeteredEngine(load_recognizer_engine(language, self.settings.speech))
+        # the metered wrapper passes every stream member through to the engine's stream
+        return cast(
+            RecognizerEngine, MeteredEngine(load_recognizer_engine(language, self.settings.speech))
+        )
 
     def warm_up(self, languages: list[str]) -> None:
         """Load everything before the first call so the greeting is not late."""
