@@ -43,6 +43,11 @@ def test_ready_only_with_a_current_schema_and_loaded_models(settings: Settings, 
         registry = server.app.extensions["voicebot_calls"]
         registry.services.loaded = True
         ready = requests.get(f"{server.base_url}/readyz", timeout=30)
+        assert ready.status_code == 503  # the probe does not create the file
+        assert "bare.db does not exist" in ready.json()["problems"][0]
+
+        (tmp_path / "bare.db").touch()
+        ready = requests.get(f"{server.base_url}/readyz", timeout=30)
         assert ready.status_code == 503
         assert ready.json()["problems"] == ["the database has no schema: run `voicebot db upgrade`"]
         assert requests.get(f"{server.base_url}/healthz", timeout=30).status_code == 200
@@ -78,6 +83,7 @@ def test_not_ready_once_the_database_is_dropped(settings: Settings, pg_url: str)
 
 def test_serve_refuses_a_database_without_the_schema(tmp_path: Path) -> None:
     (tmp_path / "config.yml").write_text("# defaults\n")
+    (tmp_path / "never-migrated.db").touch()  # an empty SQLite database
     env = {
         "VOICEBOT_CONFIG": str(tmp_path / "config.yml"),
         "VOICEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'never-migrated.db'}",
@@ -85,6 +91,20 @@ def test_serve_refuses_a_database_without_the_schema(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["serve", "--port", str(free_port())], env=env)
     assert result.exit_code != 0
     assert "the database has no schema: run `voicebot db upgrade`" in result.output
+
+
+def test_serve_refuses_a_sqlite_file_that_does_not_exist(tmp_path: Path) -> None:
+    (tmp_path / "config.yml").write_text("# defaults\n")
+    missing = tmp_path / "typo.db"
+    env = {
+        "VOICEBOT_CONFIG": str(tmp_path / "config.yml"),
+        "VOICEBOT_DATABASE_URL": f"sqlite:///{missing}",
+    }
+    result = CliRunner().invoke(cli, ["serve", "--port", str(free_port())], env=env)
+    assert result.exit_code != 0
+    assert f"the database file {missing} does not exist" in result.output
+    assert "no schema" not in result.output
+    assert not missing.exists()  # not created empty on the way
 
 
 @pytest.mark.postgres

@@ -4,6 +4,7 @@ database answers, its schema is current, the models are loaded and it is not dra
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 from flask import Blueprint, Flask, current_app
 from sqlalchemy import text
@@ -23,8 +24,26 @@ def _head_revision(db: Database) -> str | None:
     return _heads[db.url]
 
 
+def missing_sqlite_file(db: Database) -> Path | None:
+    """The file of a SQLite database that does not exist (connecting would create it
+    empty), or None: another database, in memory, or the file is there."""
+    url = db.engine.url
+    name = url.database or ""
+    if url.get_backend_name() != "sqlite" or name in ("", ":memory:") or name.startswith("file:"):
+        return None
+    path = Path(name)
+    return None if path.exists() else path.resolve()
+
+
 def database_problem(db: Database) -> str | None:
-    """Why this database cannot serve calls, or None when it can."""
+    """Why this database cannot serve calls, or None when it can. Never creates a SQLite
+    file that is not there."""
+    missing = missing_sqlite_file(db)
+    if missing is not None:
+        return (
+            f"the database file {missing} does not exist: check database.url,"
+            " or create it with `voicebot db upgrade`"
+        )
     try:
         with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
