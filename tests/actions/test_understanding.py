@@ -33,6 +33,26 @@ from voicebot.actions.understanding import (
         ("Tak, Grzegorz Wieczorek.", "pl", "Grzegorz Wieczorek"),
         ("Z tej strony Barbara Szymańska.", "pl", "Barbara Szymańska"),
         ("stolarnia pod lipą", "pl", "Stolarnia pod Lipą"),
+        # carrier phrases built of a subject and a naming verb, and hedges before the name
+        ("The store's name is going to be Copper Kettle.", "en", "Copper Kettle"),
+        ("We've settled on Fern and Fable.", "en", "Fern and Fable"),
+        ("Let's call it Rook.", "en", "Rook"),
+        ("The shop, Hollow Lane.", "en", "Hollow Lane"),
+        ("Not sure yet. Probably Tin Lantern.", "en", "Tin Lantern"),
+        ("Nazwa sklepu to będzie Lipowy Dwór.", "pl", "Lipowy Dwór"),
+        ("Sklep nazwiemy Złota Nić.", "pl", "Złota Nić"),
+        ("Nie wiem jeszcze... chyba Stary Młyn.", "pl", "Stary Młyn"),
+        ("Myślimy o nazwie Leśna Półka.", "pl", "Leśna Półka"),
+        # spelling notes and repeats are not part of the name
+        ("Dunmore Crafts. Dunmore's one word.", "en", "Dunmore Crafts"),
+        ("Sian Pryce, that's P, R, Y, C, E.", "en", "Sian Pryce"),
+        ("Kathryn with a y", "en", "Kathryn"),
+        ("Zakątek. Zielony Zakątek.", "pl", "Zielony Zakątek"),
+        ("Eko-Dom. Eko, myślnik, Dom.", "pl", "Eko-Dom"),
+        ("KotLand, razem.", "pl", "KotLand"),
+        ("Jadwiga Mazur, ale wszyscy mówią Jadzia.", "pl", "Jadwiga Mazur"),
+        ("Ale Babka", "pl", "Ale Babka"),
+        ("Double Trouble", "en", "Double Trouble"),
     ],
 )
 def test_the_name_is_taken_out_of_the_sentence_with_every_word(
@@ -50,6 +70,21 @@ def test_casing_rule_keeps_the_merchants_capitals_and_lowers_only_inner_connecti
 @pytest.mark.parametrize(("text", "lang"), [("Yes.", "en"), ("I'm back", "en"), ("Tak", "pl")])
 def test_a_yes_or_a_greeting_alone_is_no_name(text: str, lang: str) -> None:
     assert take_name(text, lang).value is None
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "name"),
+    [
+        ("Mick. Well, Michael. Michael Shaw.", "en", "Michael Shaw"),
+        ("Jolanta... Wójcik.", "pl", "Jolanta Wójcik"),
+        ("Ola, przepraszam, dzwonek do drzwi. Aleksandra Nowak.", "pl", "Aleksandra Nowak"),
+    ],
+)
+def test_a_name_picked_out_of_several_parts_is_flagged_as_a_guess(
+    text: str, lang: str, name: str
+) -> None:
+    take = take_name(text, lang)
+    assert take.value == name and take.unsure
 
 
 def test_parts_that_are_not_one_name_are_all_kept_and_the_bot_is_unsure() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from voicebot.dialog.normalise.corrections import corrected
 
@@ -57,12 +58,46 @@ def _words(text: str) -> list[str]:
 
 
 def _phrase_list(lang: str, key: str) -> list[list[str]]:
+    return [list(p) for p in _phrases(lang, key)]
+
+
+@cache
+def _phrases(lang: str, key: str) -> tuple[tuple[str, ...], ...]:
     data = (labels(lang).get("names") or {}).get(key) or []
-    return sorted(([w.lower() for w in str(p).split()] for p in data), key=len, reverse=True)
+    if key == "carriers_before":
+        data = [*data, *_carrier_combinations(lang)]
+    return tuple(
+        sorted((tuple(w.lower() for w in str(p).split()) for p in data), key=len, reverse=True)
+    )
+
+
+def _carrier_combinations(lang: str) -> list[str]:
+    """ "the shop's name is gonna be", "sklep to będzie": every subject of the naming
+    (`carrier_subjects`) with every way of saying it is named (`carrier_verbs`); a verb
+    written with a leading apostrophe is glued to its subject ("it" + "'s called")."""
+    names = labels(lang).get("names") or {}
+    subjects = [str(s) for s in names.get("carrier_subjects") or []]
+    verbs = [str(v) for v in names.get("carrier_verbs") or []]
+    out = [v for v in verbs if not v.startswith("'") and len(v.split()) > 1]
+    for subject in subjects:
+        for verb in verbs:
+            out.append(subject + verb if verb.startswith("'") else f"{subject} {verb}")
+    return out
 
 
 def _bare(word: str) -> str:
     return word.lower().replace("’", "'").strip('.,;:!?…"')
+
+
+def _key(words: list[str]) -> list[str]:
+    """Words as compared for "said again": lower case, possessive and hyphens gone
+    ("Northbound's" is "northbound", "Moto-Bart" is "moto", "bart")."""
+    out: list[str] = []
+    for word in words:
+        bare = _bare(word)
+        bare = bare[:-2] if bare.endswith("'s") else bare
+        out.extend(part for part in bare.split("-") if part)
+    return out
 
 
 def _strip_edges(words: list[str], lang: str) -> list[str]:
@@ -94,20 +129,57 @@ def _only_filler(words: list[str], lang: str) -> bool:
         _phrase_list(lang, "fillers")
         + _phrase_list(lang, "carriers_before")
         + _phrase_list(lang, "carriers_after")
+        + _phrase_list(lang, "carrier_subjects")
     )
     return not lowered or lowered in phrases
 
 
+def _aside_phrases(lang: str) -> tuple[set[str], list[list[str]]]:
+    asides = _phrase_list(lang, "asides")
+    return {p[0] for p in asides if len(p) == 1}, [p for p in asides if len(p) > 1]
+
+
+def _aside_at(lowered: list[str], i: int, lang: str) -> bool:
+    markers, phrases = _aside_phrases(lang)
+    return lowered[i] in markers or any(lowered[i : i + len(p)] == p for p in phrases)
+
+
 def _is_aside(words: list[str], lang: str) -> bool:
-    """ "przez dwa a", "spelled with two l", "that's M A R S H": about spelling, not the name."""
+    """ "przez dwa a", "spelled with two l", "that's M A R S H", "R, A, M": about
+    spelling, not the name; "ale może być Bartek", "but call me Gaz": a nickname beside it."""
     lowered = [_bare(w) for w in words]
-    markers = {p[0] for p in _phrase_list(lang, "asides") if len(p) == 1}
-    phrases = [p for p in _phrase_list(lang, "asides") if len(p) > 1]
-    if any(w in markers for w in lowered):
+    if any(_aside_at(lowered, i, lang) for i in range(len(lowered))):
         return True
-    if any(lowered[i : i + len(p)] == p for p in phrases for i in range(len(lowered) - len(p) + 1)):
-        return True
-    return sum(1 for w in lowered if len(w) == 1 and w.isalpha()) >= 2
+    letters = sum(1 for w in lowered if len(w) == 1 and w.isalpha())
+    return letters >= 2 or (letters == len(lowered) and letters > 0)
+
+
+def _cut_aside(words: list[str], lang: str) -> list[str]:
+    """ "Rachael with an extra a" -> "Rachael": a short spelling note after the name. Words
+    that may also be a name's ("double", "razem") count only after the name, or alone."""
+    lowered = [_bare(w) for w in words]
+    weak = {p[0] for p in _phrase_list(lang, "aside_words") if len(p) == 1}
+    if lowered and all(w in weak for w in lowered):
+        return []
+    for i in range(1, len(lowered)):
+        if len(lowered) - i <= 5 and (_aside_at(lowered, i, lang) or lowered[i] in weak):
+            return words[:i]
+    return words
+
+
+def _leads_aside(words: list[str], lang: str) -> bool:
+    """ "..., ale może być Bartek", "..., but everyone calls me Gaz": beside the name."""
+    lowered = [_bare(w) for w in words]
+    return any(lowered[: len(p)] == p for p in _phrase_list(lang, "aside_leads"))
+
+
+def _is_hedge(words: list[str], lang: str) -> bool:
+    """ "we haven't properly decided", "jeszcze nie wiem": about the name, not the name."""
+    lowered = " ".join(_bare(w) for w in words)
+    return any(
+        re.search(r"(?:^|\s)" + re.escape(" ".join(p)), lowered)
+        for p in _phrase_list(lang, "hedges")
+    )
 
 
 def name_case(words: list[str], lang: str) -> str:
@@ -124,34 +196,89 @@ def name_case(words: list[str], lang: str) -> str:
     return " ".join(out)
 
 
+@dataclass
+class _Candidate:
+    words: list[str]
+    sentence_start: bool  # its first capital may be the sentence's, not the name's
+
+
+def _looks_like_name(candidate: _Candidate, lang: str) -> bool:
+    """Written with a name's capitals: a capital on a word the sentence does not explain."""
+    words = candidate.words
+    for index, word in enumerate(words):
+        if index == 0 and candidate.sentence_start:
+            if any(ch.isupper() for ch in word[1:]):
+                return True
+            continue
+        if word[:1].isupper():
+            return True
+    return False
+
+
+def _contained(small: list[str], big: list[str]) -> bool:
+    return len(small) <= len(big) and any(
+        big[i : i + len(small)] == small for i in range(len(big) - len(small) + 1)
+    )
+
+
+def _segments(text: str) -> list[tuple[str, bool]]:
+    """The clauses of the text, each with whether it starts a sentence."""
+    out: list[tuple[str, bool]] = []
+    start, sentence_start = 0, True
+    for match in _SEGMENT_BREAK.finditer(text):
+        out.append((text[start : match.start()], sentence_start))
+        sentence_start = match.group(0).strip() in (".", "...", "!", "?", "…")
+        start = match.end()
+    out.append((text[start:], sentence_start))
+    return out
+
+
 def take_name(text: str, lang: str) -> NameTake:
     """The name in "We're going with Spoke and Chain." (-> "Spoke and Chain"), in "Tom, Tom
     Riley" (-> "Tom Riley") or in "Lniana Szafa, przez dwa a" (-> "Lniana Szafa")."""
     text = corrected(text.strip(), lang)
-    candidates: list[list[str]] = []
-    for segment in _SEGMENT_BREAK.split(text):
+    cased = any(ch.isupper() for ch in text) and any(ch.islower() for ch in text)
+    candidates: list[_Candidate] = []
+    for segment, sentence_start in _segments(text):
         words = [w.strip('"“”') for w in _words(segment)]
-        words = [w for w in words if w]
+        words = _cut_aside([w for w in words if w], lang)
         if not words or _only_filler(words, lang) or _is_aside(words, lang):
             continue
-        words = _strip_edges(words, lang)
-        if words and not _only_filler(words, lang):
-            candidates.append(words)
-    # "Tom, Tom Riley": a start said again in full is one name
-    kept = [
-        c
-        for i, c in enumerate(candidates)
-        if not any(
-            [_bare(w) for w in later[: len(c)]] == [_bare(w) for w in c]
-            for later in candidates[i + 1 :]
-        )
-    ]
+        if _is_hedge(words, lang) or (candidates and _leads_aside(words, lang)):
+            continue
+        stripped = _strip_edges(words, lang)
+        if stripped and not _only_filler(stripped, lang) and not _is_aside(stripped, lang):
+            candidates.append(_Candidate(stripped, sentence_start and stripped == words))
+    # "Tom, Tom Riley", "Przecinek. Księgarnia Przecinek", "Moto-Bart. Moto, Bart": a part
+    # said again inside another one is that one
+    kept: list[_Candidate] = []
+    for i, c in enumerate(candidates):
+        key = _key(c.words)
+        later = [_key(o.words) for o in candidates[i + 1 :]]
+        earlier = [_key(o.words) for o in candidates[:i]]
+        if any(_contained(key, k) for k in later) or any(
+            _contained(key, k) and k != key for k in earlier
+        ):
+            continue
+        kept.append(c)
     if not kept:
         return NameTake(None)
+    guess = False
+    if len(kept) > 1 and cased:
+        # "Um, we haven't decided. Second Gear Parts": the part written like a name
+        named = [c for c in kept if _looks_like_name(c, lang)]
+        if named and len(named) < len(kept):
+            kept, guess = named, True
+    if len(kept) == 2 and all(len(c.words) == 1 for c in kept):
+        # "Grzegorz... Kaczmarek": a first and a last name with a pause between
+        kept, guess = [_Candidate(kept[0].words + kept[1].words, False)], True
+    elif len(kept) > 1 and len(kept[-1].words) > 1 and all(len(c.words) == 1 for c in kept[:-1]):
+        # "Gaz. Well, Gary Holt": a nickname or a false start, then the full name
+        kept, guess = [kept[-1]], True
     # parts that are not one name said twice are all kept (a misheard name loses no word),
     # and the bot is unsure of them
-    unsure = len(kept) > 1 or sum(len(words) for words in kept) > MAX_NAME_WORDS
-    return NameTake(", ".join(name_case(words, lang) for words in kept), unsure)
+    unsure = guess or len(kept) > 1 or sum(len(c.words) for c in kept) > MAX_NAME_WORDS
+    return NameTake(", ".join(name_case(c.words, lang) for c in kept), unsure)
 
 
 # -- list and category values ---------------------------------------------------------------
