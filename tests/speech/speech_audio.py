@@ -90,3 +90,22 @@ def normalise_words(text: str) -> str:
     for token in re.sub(r"[^\w\s']", " ", text.lower().replace("-", " ")).split():
         words.append(num2words(int(token)) if token.isdigit() else token)
     return " ".join(words).replace("-", " ")
+
+
+def pauses_ms(pcm16: bytes, quiet_below: int = 100, frame_ms: int = 10) -> list[int]:
+    """The silences inside 8 kHz PCM16 speech (leading and trailing silence left out), in ms:
+    runs of ``frame_ms`` frames whose loudest sample is under ``quiet_below``."""
+    samples = np.abs(np.frombuffer(pcm16, "<i2").astype(np.int32))
+    size = 8 * frame_ms
+    peaks = samples[: samples.size // size * size].reshape(-1, size).max(axis=1)
+    loud = np.flatnonzero(peaks >= quiet_below)
+    if loud.size == 0:
+        return []
+    runs, length = [], 0
+    for peak in peaks[loud[0] : loud[-1] + 1]:
+        if peak < quiet_below:
+            length += 1
+        elif length:
+            runs.append(length * frame_ms)
+            length = 0
+    return runs

@@ -42,7 +42,7 @@ __all__ = ["EngineChoice", "Synthesizer", "TtsError", "TtsTimeout"]
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = "pcm16-8k-v2"  # bump when the stored audio changes meaning
+CACHE_FORMAT = "pcm16-8k-v3"  # bump when the stored audio changes meaning (v3: spelled read-backs)
 MIN_RATE, MAX_RATE = 60, 400  # words per minute a prompt can be paced to intelligibly
 
 
