@@ -127,7 +127,8 @@ class WhisperStream(RecognitionStream):
 
     def _begin_utterance(self, pre_roll: list[bytes]) -> list[SpeechEvent]:
         self._audio_frames = list(pre_roll)
-        self._started = self._decoded = None
+        self._cancel_started()  # a decode of the last utterance still queued: not needed now
+        self._decoded = None
         return self._speech_start()
 
     def _audio(self, frame: bytes) -> list[SpeechEvent]:
@@ -148,6 +149,7 @@ class WhisperStream(RecognitionStream):
         pause = self._endpointer.trailing_silence_ms
         just_paused = 0 <= pause - self.segment_pause_ms < FRAME_MS
         if self.segment_pause_ms and just_paused and voiced > self._covered():
+            self._cancel_started()  # outdated by the words since: it must not queue ahead
             # decode while the merchant may go on; the worker keeps taking audio meanwhile
             pcm = b"".join(self._audio_frames)
             self.decodes += 1
@@ -159,6 +161,14 @@ class WhisperStream(RecognitionStream):
         if self._started is not None:
             return self._started[0]
         return self._decoded[0] if self._decoded is not None else 0
+
+    def _cancel_started(self) -> None:
+        """Forget the decode started at a pause, cancelling it if it has not begun: left in
+        the pool's queue, a superseded decode would run ahead of the one that matters (this
+        call's next one or another call's)."""
+        if self._started is not None:
+            self._started[1].cancel()
+            self._started = None
 
     def _decode(self, pcm16: bytes) -> _Decoded:
         """The whole utterance so far: Whisper's cost hardly depends on the length (it always
@@ -179,6 +189,7 @@ class WhisperStream(RecognitionStream):
         elif self._decoded is not None and self._decoded[0] == voiced:
             decoded = self._decoded[1]
         else:  # the merchant went on after the last pause (or never paused)
+            self._cancel_started()
             self.decodes += 1
             decoded = self._decode(b"".join(self._audio_frames))
         self._started = self._decoded = None
