@@ -130,6 +130,42 @@ def test_parts_that_are_not_one_name_are_all_kept_and_the_bot_is_unsure() -> Non
         ("post I guess, no, actually courier", "shipping_methods", "en", ["courier"]),
         ("We don't have a shop yet.", "sales_channels", "en", ["none"]),
         ("Nie mamy sklepu stacjonarnego, tylko Allegro.", "sales_channels", "pl", ["marketplace"]),
+        # a negation after the value, and values of the past, are ruled out
+        ("Przelew i BLIK. Kart nie.", "payment_methods", "pl", ["bank_transfer", "blik"]),
+        ("Karta, BLIK. Pobrania nie, za dużo zwrotów.", "payment_methods", "pl", ["card", "blik"]),
+        ("Kurier nie poczta", "shipping_methods", "pl", ["courier"]),
+        ("Kurier, w paczkomacie by się nie zmieściło.", "shipping_methods", "pl", ["courier"]),
+        ("Cards. Not bank transfers though.", "payment_methods", "en", ["card"]),
+        (
+            "Mamy kwiaciarnię. Na OLX kiedyś wystawialiśmy, ale już nie.",
+            "sales_channels",
+            "pl",
+            ["physical_store"],
+        ),
+        ("We used to be on eBay, now just a Wix site.", "sales_channels", "en", ["other_platform"]),
+        ("Nothing sold yet, it'll be our first shop.", "sales_channels", "en", ["none"]),
+        ("To będzie mój pierwszy sklep.", "sales_channels", "pl", ["none"]),
+        # "mostly", "a poza tym", "czasem": every value kept; shops and platforms by name
+        (
+            "Głównie BLIK, a poza tym karta i czasem przelew.",
+            "payment_methods",
+            "pl",
+            ["blik", "card", "bank_transfer"],
+        ),
+        (
+            "A bakery on the high street and a Big Cartel page.",
+            "sales_channels",
+            "en",
+            ["physical_store", "other_platform"],
+        ),
+        (
+            "Mamy plac z autami i Allegro.",
+            "sales_channels",
+            "pl",
+            ["physical_store", "marketplace"],
+        ),
+        ("Courier, or click and collect.", "shipping_methods", "en", ["courier", "pickup"]),
+        ("Kurier albo klient odbiera z magazynu.", "shipping_methods", "pl", ["courier", "pickup"]),
     ],
 )
 def test_every_value_named_is_kept_and_the_ones_ruled_out_are_not(

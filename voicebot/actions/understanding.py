@@ -326,7 +326,7 @@ def lexicon_hits(text: str, kind: str, lang: str) -> list[Hit]:
         if hit.start >= covered_until:
             chosen.append(hit)
             covered_until = hit.end
-    return [_negate(h, tokens, lang, kind) for h in chosen]
+    return [_negate(h, tokens, lang, kind, chosen) for h in chosen]
 
 
 def _drop_online_shops(hits: list[Hit], tokens: list[str]) -> list[Hit]:
@@ -348,19 +348,66 @@ def _drop_online_shops(hits: list[Hit], tokens: list[str]) -> list[Hit]:
     return [h for h in hits if h.value != "physical_store" or not online_near(h)]
 
 
-def _negate(hit: Hit, tokens: list[str], lang: str, kind: str) -> Hit:
+_BREAKS = {"and", "i", "oraz", "but", "ale", "tylko", "only", "just", "lecz", "also", "też"}
+
+
+def _negate(hit: Hit, tokens: list[str], lang: str, kind: str, hits: list[Hit]) -> Hit:
     """ "not the post", "bez pobrania", "nie na Allegro": up to three words back, within
-    the clause."""
+    the clause; "Kart nie", "PayPala nie": a negation after it (`negations_after`), unless
+    that negation starts the next value ("kurier nie poczta"); "kiedyś byliśmy na Allegro,
+    ale już nie", "we used to be on eBay": a value of the past (`past_markers`)."""
     if hit.value == "none":
         return hit
-    negations = [str(n) for n in (lexicon().get("negations") or {}).get(lang, [])]
-    breaks = {"and", "i", "oraz", "but", "ale", "tylko", "only", "just", "lecz", "also", "też"}
+    negated = Hit(hit.start, hit.end, hit.value, negated=True)
+    table = lexicon()
+    negations = [str(n) for n in (table.get("negations") or {}).get(lang, [])]
     for i in range(hit.start - 1, max(-1, hit.start - 4), -1):
-        if _is_separator(tokens[i]) or tokens[i] in breaks:
+        if _is_separator(tokens[i]) or tokens[i] in _BREAKS:
             break
         if any(_stem_matches(n, tokens, i) for n in negations):
-            return Hit(hit.start, hit.end, hit.value, negated=True)
+            return negated
+    starts = {h.start for h in hits if h is not hit}
+    after = [str(n) for n in (table.get("negations_after") or {}).get(lang, [])]
+    for i in range(hit.end, min(len(tokens), hit.end + 3)):
+        if _is_separator(tokens[i]) or tokens[i] in _BREAKS or i in starts:
+            break
+        length = max((_stem_matches(n, tokens, i) for n in after), default=0)
+        if length:
+            if i + length in starts:
+                break  # "kurier nie poczta": the negation is the next value's
+            return negated
+    past = [str(n) for n in (table.get("past_markers") or {}).get(lang, [])]
+    if past and _in_past_clause(hit, tokens, past, starts):
+        return negated
     return hit
+
+
+def _clause(tokens: list[str], start: int, end: int) -> tuple[int, int]:
+    """The clause around tokens[start:end]: up to the punctuation on either side."""
+    left = start
+    while left > 0 and not _is_separator(tokens[left - 1]):
+        left -= 1
+    right = end
+    while right < len(tokens) and not _is_separator(tokens[right]):
+        right += 1
+    return left, right
+
+
+def _in_past_clause(hit: Hit, tokens: list[str], past: list[str], starts: set[int]) -> bool:
+    left, right = _clause(tokens, hit.start, hit.end)
+    if any(_stem_matches(m, tokens, i) for m in past for i in range(left, right)):
+        return True
+    # "Na Allegro byliśmy, ale już nie": the next clause, naming no value, says it is over
+    if right < len(tokens):
+        nxt_left, nxt_right = _clause(tokens, right + 1, right + 1)
+        if not any(nxt_left <= s < nxt_right for s in starts):
+            return any(
+                _stem_matches(m, tokens, i)
+                for m in past
+                for i in range(right + 1, nxt_right)
+                if len(m.split()) > 1 or m.startswith("=")
+            )
+    return False
 
 
 def canonical(values: list[str], kind: str, lang: str) -> tuple[list[str], list[str]]:
