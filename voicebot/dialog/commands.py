@@ -105,10 +105,12 @@ def dialog_group() -> None:
 def test_command(
     app: AppContext, project_dir: str | None, language: str | None, verbose: bool, out: str
 ) -> None:
-    """Run the project's test stories; exit code 1 if any fails."""
+    """Run the project's test stories; exit code 1 if any fails. A checkpoint that joins
+    nothing (misspelt, or never reached) is a warning, as in `rasa test`: the story is run up
+    to it and its PASS line says where it was cut short."""
     import json
 
-    from voicebot.dialog.stories import load_stories
+    from voicebot.dialog.stories import read_story_graph
     from voicebot.dialog.testing import (
         failed_stories_yaml,
         intent_report,
@@ -117,7 +119,9 @@ def test_command(
     )
 
     agent = _load_agent(app, _project_dir(app, project_dir))
-    stories = load_stories(agent.project.test_files, test=True)
+    graph = read_story_graph(agent.project.test_files, test=True)
+    stories = graph.stories
+    _echo_warnings(graph.warnings)
     if not stories:
         raise UserError(f"no test stories under {agent.project.root}")
     failed = 0
@@ -129,11 +133,17 @@ def test_command(
     for index, story in enumerate(stories):
         result = run_story(agent, story, language_of(story), index)
         results.append(result)
+        cut = (
+            f"  (WARNING: cut short at checkpoint {', '.join(map(repr, story.cut_at))}, "
+            "which no story block continues from)"
+            if story.cut_at
+            else ""
+        )
         if result.passed:
-            click.echo(f"PASS  {story.name}")
+            click.echo(f"PASS  {story.name}{cut}")
             continue
         failed += 1
-        click.echo(f"FAIL  {story.name}  ({story.location})")
+        click.echo(f"FAIL  {story.name}  ({story.location}){cut}")
         click.echo(f"      {result.divergence}")
         if verbose:
             click.echo("\n".join(result.transcript))
@@ -149,9 +159,21 @@ def test_command(
         raise UserError(f"cannot write the test results to {out_dir}: {exc}") from exc
     click.echo(f"intent accuracy of the test messages {report['accuracy']:.3f}")
     click.echo(f"wrote {failed_path} and {report_path}")
-    click.echo(f"{len(stories) - failed} passed, {failed} failed")
+    summary = f"{len(stories) - failed} passed, {failed} failed"
+    if graph.warnings:
+        count = len(graph.warnings)
+        summary += (
+            f"; {count} checkpoint warning{'s' if count > 1 else ''}: stories are cut short "
+            "or some of their steps never run (see the warnings above)"
+        )
+    click.echo(summary)
     if failed:
         sys.exit(1)
+
+
+def _echo_warnings(warnings: list) -> None:  # type: ignore[type-arg]
+    for warning in warnings:
+        click.secho(f"WARNING  {warning}", fg="yellow", err=True)
 
 
 def _story_language(location: str, languages: list[str], default: str) -> str:
@@ -167,9 +189,15 @@ def _story_language(location: str, languages: list[str], default: str) -> str:
 
 @dialog_group.command("validate")
 @click.argument("project_dir", required=False)
+@click.option(
+    "--fail-on-warnings",
+    is_flag=True,
+    help="Exit code 1 on warnings too (as rasa data validate --fail-on-warnings).",
+)
 @pass_app
-def validate_command(app: AppContext, project_dir: str | None) -> None:
-    """Report domain and data errors with file and line; exit code 1 on errors."""
+def validate_command(app: AppContext, project_dir: str | None, fail_on_warnings: bool) -> None:
+    """Report domain and data problems with file and line (checkpoints that join nothing
+    among them, as warnings); exit code 1 on errors."""
     from voicebot.dialog.validate import validate_project
 
     issues = validate_project(_project_dir(app, project_dir))
@@ -178,7 +206,7 @@ def validate_command(app: AppContext, project_dir: str | None) -> None:
     errors = sum(1 for i in issues if i.level == "error")
     warnings = len(issues) - errors
     click.echo(f"{errors} errors, {warnings} warnings")
-    if errors:
+    if errors or (fail_on_warnings and warnings):
         sys.exit(1)
 
 

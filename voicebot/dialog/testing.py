@@ -66,10 +66,23 @@ def _same(expected: Any, actual: Any) -> bool:
     return bool(expected == actual)
 
 
+def _slots_hold(expected: dict[str, Any], slots: dict[str, Any]) -> bool:
+    return all(_same(value, slots.get(name)) for name, value in expected.items())
+
+
+def _shown_slots(slots: dict[str, Any], names: list[str]) -> str:
+    shown = [
+        f"'{n}' = {'any value' if v is ANY_VALUE else repr(v)}"
+        for n, v in slots.items()
+        if n in names
+    ]
+    return "(" + ", ".join(shown) + ")" if len(shown) > 1 else shown[0]
+
+
 def run_story(agent: Agent, story: Story, language: str, index: int = 0) -> StoryResult:
     steps = list(story.steps)
     initial: dict[str, Any] = {}
-    while steps and isinstance(steps[0], SlotStep):
+    while steps and isinstance(steps[0], SlotStep) and not steps[0].alternatives:
         initial.update({k: v for k, v in steps.pop(0).slots.items() if v is not ANY_VALUE})
     conv = agent.new_conversation(f"test-story-{index}", language=language, slots=initial)
     transcript: list[str] = []
@@ -146,14 +159,20 @@ def run_story(agent: Agent, story: Story, language: str, index: int = 0) -> Stor
                 )
             state_slots, state_loop = executed.slots, executed.loop
         elif isinstance(step, SlotStep):
-            for name, expected in step.slots.items():
-                if not _same(expected, state_slots.get(name)):
-                    shown = "any value" if expected is ANY_VALUE else repr(expected)
-                    return fail(
-                        step,
-                        f"expected slot '{name}' = {shown}, but it is {state_slots.get(name)!r}",
-                        f"{name}: {json.dumps(state_slots.get(name), ensure_ascii=False)}",
-                    )
+            options = step.alternatives or [step.slots]
+            if not any(_slots_hold(option, state_slots) for option in options):
+                names = list(dict.fromkeys(n for option in options for n in option))
+                if len(options) == 1:
+                    names = [next(n for n in names if not _same(step.slots[n], state_slots.get(n)))]
+                wanted = " or ".join(_shown_slots(option, names) for option in options)
+                actual = ", ".join(f"'{n}' is {state_slots.get(n)!r}" for n in names)
+                return fail(
+                    step,
+                    f"expected slot {wanted}, but {actual}",
+                    ", ".join(
+                        f"{n}: {json.dumps(state_slots.get(n), ensure_ascii=False)}" for n in names
+                    ),
+                )
         elif isinstance(step, LoopStep) and state_loop != step.name:
             return fail(
                 step,
@@ -231,6 +250,17 @@ def _step_lines(step: Any, mark: str | None) -> list[str]:
         if step.name.startswith("bot:"):
             return [f"  - bot: {_quoted(step.name[4:])}{comment}"]
         return [f"  - action: {step.name}{comment}"]
+    if isinstance(step, SlotStep) and step.alternatives:
+        lines = [f"  - or:{comment}"]
+        for option in step.alternatives:
+            lines.append("    - slot_was_set:")
+            for name, value in option.items():
+                lines.append(
+                    f"        - {name}"
+                    if value is ANY_VALUE
+                    else f"        - {name}: {_quoted(value)}"
+                )
+        return lines
     if isinstance(step, SlotStep):
         lines = ["  - slot_was_set:"]
         for name, value in step.slots.items():

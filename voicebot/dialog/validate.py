@@ -9,7 +9,14 @@ from pathlib import Path
 from voicebot.dialog.domain import BUILTIN_ACTIONS, REQUESTED_SLOT, Domain, load_domain
 from voicebot.dialog.nlu.data import NLUData, load_nlu_files
 from voicebot.dialog.project import discover
-from voicebot.dialog.stories import ActionStep, LoopStep, SlotStep, Story, UserStep, load_stories
+from voicebot.dialog.stories import (
+    ActionStep,
+    LoopStep,
+    SlotStep,
+    Story,
+    UserStep,
+    read_story_graph,
+)
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -43,11 +50,13 @@ def validate_project(project_dir: Path) -> list[Issue]:
         issues += _check_nlu(domain, data, language)
     for files, test in ((project.data_files, False), (project.test_files, True)):
         try:
-            stories = load_stories(files, test=test)
+            graph = read_story_graph(files, test=test)
         except ValueError as exc:
             issues.append(Issue("error", _location_of(str(exc)), _message_of(str(exc))))
             continue
-        issues += _check_stories(domain, stories)
+        # checkpoints that join nothing: warnings, as Rasa gives them
+        issues += [Issue("warning", w.location, w.message) for w in graph.warnings]
+        issues += _check_stories(domain, graph.stories)
     return issues
 
 
@@ -242,7 +251,7 @@ def _check_stories(domain: Domain, stories: list[Story]) -> list[Issue]:
                         "which is not defined in the domain",
                     )
             elif isinstance(step, SlotStep):
-                for name in step.slots:
+                for name in [n for option in step.alternatives or [step.slots] for n in option]:
                     if name not in domain.slots and name != REQUESTED_SLOT:
                         add(
                             step.location, f"{story.kind} '{story.name}' sets unknown slot '{name}'"

@@ -173,7 +173,12 @@ def test_checkpoints_and_or_steps_make_whole_stories() -> None:
     names = [s.name for s in stories]
     # 2 `or` variants of the opening x (2 paths through asked_day + 1 bot challenge)
     assert len(stories) == 6
-    assert names.count("Greet and ask for an appointment > A bot challenge inside the form") == 2
+    # each `or` variant has its own name (as results/failed_test_stories.yml shows it)
+    assert len(set(names)) == len(names)
+    for variant in ("(or 1/2)", "(or 2/2)"):
+        assert f"Greet and ask for an appointment {variant} > A bot challenge inside the form" in (
+            names
+        )
     whole = next(s for s in stories if "Happy booking" in s.name)
     assert whole.name.endswith("> Day by synonym, a rejected time, then booked")
     assert whole.steps[0].intent == "greet" and whole.steps[-1].name == "utter_goodbye"
