@@ -99,3 +99,29 @@ def test_no_number(text: str) -> None:
 def test_order_break_splits_digit_groups() -> None:
     spans = find_numbers("pięćset dwadzieścia sześć zero zero trzydzieści dwa jeden", "pl")
     assert [s.digits for s in spans] == ["526", "0", "0", "32", "1"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "value"),
+    [
+        # a number restarted and completed is the completed one
+        ("Seventy... seventy-four.", "en", 74),
+        ("Trzysta... trzysta czterdzieści.", "pl", 340),
+        ("Two thousand... two thousand five hundred.", "en", 2500),
+        # a figure said again last, after another one, is the one chosen
+        ("Thirty-one, thirty-two. Thirty-two.", "en", 32),
+        ("Six hundred. Or seven hundred. Seven hundred.", "en", 700),
+        ("Dwieście, może trzysta. Trzysta.", "pl", 300),
+        ("Osiemset, może tysiąc. Niech będzie tysiąc.", "pl", 1000),
+        ("Powiedzmy czterdzieści.", "pl", 40),
+        # compounds stay whole
+        ("Ninety-five.", "en", 95),
+        ("tysiąc pięćset", "pl", 1500),
+        ("sześćset osiemdziesiąt", "pl", 680),
+    ],
+)
+def test_the_number_settled_on_is_the_one_taken(text: str, lang: str, value: int) -> None:
+    from voicebot.dialog.normalise import corrected
+
+    quantity = parse_quantity(corrected(text, lang), lang) or parse_quantity(text, lang)
+    assert quantity is not None and quantity.as_int() == value

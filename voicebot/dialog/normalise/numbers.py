@@ -247,6 +247,7 @@ def parse_quantity(text: str, lang: str) -> Quantity | None:
     ]
     if corrected_at:
         spans = spans[corrected_at[-1] :]
+    spans = _settled(spans, tokens)
     first = spans[0]
     if len(spans) >= 2:
         second = spans[1]
@@ -265,6 +266,31 @@ def parse_quantity(text: str, lang: str) -> Quantity | None:
             if high > low:
                 return Quantity(low, high, approximate)
     return Quantity(first.value, None, approximate)
+
+
+def _settled(spans: list[NumberSpan], tokens: list[str]) -> list[NumberSpan]:
+    """The number the merchant settled on. "Ninety... ninety-five", "sześćset... sześćset
+    osiemdziesiąt": a number restarted and completed is the completed one. "Twenty-two,
+    twenty-three. Say twenty-three", "tysiąc dwieście, może tysiąc pięćset. Niech będzie
+    tysiąc pięćset": a figure said again last, after another one, is the one chosen."""
+    out: list[NumberSpan] = []
+    for span in spans:
+        if out:
+            before = out[-1]
+            said = tokens[before.start : before.end]
+            if (
+                span.end - span.start > len(said)
+                and tokens[span.start : span.start + len(said)] == said
+                and span.value > before.value
+            ):
+                out[-1] = span
+                continue
+        out.append(span)
+    if len(out) >= 3 or (len(out) == 2 and out[0].value == out[1].value):
+        last = out[-1]
+        if any(s.value == last.value for s in out[:-1]) and len({s.value for s in out}) > 1:
+            return [last]
+    return out
 
 
 def _replace_phrases(tokens: list[str], phrases: dict[str, str]) -> list[str]:
