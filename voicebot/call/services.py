@@ -90,8 +90,13 @@ class CallServices:
             if call_id in self._prepared:
                 return None
             self._prepared.add(call_id)
+        from voicebot.observability.logs import in_call_context
+
         thread = threading.Thread(
-            target=self._prepare, args=(call_id,), name=f"prepare-{call_id}", daemon=True
+            target=in_call_context(self._prepare, call_id),
+            args=(call_id,),
+            name=f"call-{call_id}-prepare",
+            daemon=True,
         )
         thread.start()
         return thread

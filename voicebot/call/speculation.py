@@ -79,7 +79,11 @@ class Speculator:
             return
         self.drop()
         self.stats.started += 1
-        future = self.pool.submit(self._prepare, heard, tracker, language, metadata)
+        from voicebot.observability.logs import in_call_context
+
+        future = self.pool.submit(
+            in_call_context(self._prepare), heard, tracker, language, metadata
+        )
         self._pending = _Pending(heard, future)
 
     @property

@@ -1,19 +1,25 @@
 """Log lines that say which call they belong to, as text or as JSON lines.
 
-The call id comes from a context variable set where a media stream starts, or from the name
-of the call's worker thread ("call-<id>", given by the call session), so neither the
-session nor the recognisers pass it along."""
+The call id comes from a context variable set where a media stream starts and around each
+Twilio webhook, or from the name of the call's threads ("call-<id>", "call-<id>-voicemail"),
+so neither the session nor the recognisers pass it along. Work handed to a pool thread
+(Whisper's pause decodes, speculation, TTS ahead) is wrapped with ``in_call_context`` where
+it is submitted, so its lines keep the call id of the thread that submitted it."""
 
 from __future__ import annotations
 
 import contextvars
+import functools
 import json
 import logging
 import logging.config
 import re
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 CALL_ID: contextvars.ContextVar[int | None] = contextvars.ContextVar("call_id", default=None)
 _CALL_THREAD = re.compile(r"^call-(\d+)")
@@ -26,6 +32,14 @@ def current_call_id() -> int | None:
         return call_id
     match = _CALL_THREAD.match(threading.current_thread().name)
     return int(match.group(1)) if match else None
+
+
+def in_call_context(fn: Callable[..., T], call_id: int | None = None) -> Callable[..., T]:
+    """``fn``, to be run once on another thread, in a copy of this thread's context with the
+    call id (``call_id``, else this thread's) set: pool threads do not carry it themselves."""
+    context = contextvars.copy_context()
+    context.run(CALL_ID.set, call_id if call_id is not None else current_call_id())
+    return functools.partial(context.run, fn)
 
 
 class CallIdFilter(logging.Filter):

@@ -283,7 +283,9 @@ class Synthesizer:
             except TtsError as exc:
                 done.set_exception(exc)
             return done
-        future = self._background.submit(self._sentence, sentence, language)
+        from voicebot.observability.logs import in_call_context
+
+        future = self._background.submit(in_call_context(self._sentence), sentence, language)
         future.add_done_callback(_log_failure)
         return future
 

@@ -153,7 +153,10 @@ class WhisperStream(RecognitionStream):
             # decode while the merchant may go on; the worker keeps taking audio meanwhile
             pcm = b"".join(self._audio_frames)
             self.decodes += 1
-            self._started = (voiced, self.engine.pause_pool.submit(self._decode, pcm))
+            from voicebot.observability.logs import in_call_context
+
+            decode = in_call_context(self._decode)  # its log lines name the call
+            self._started = (voiced, self.engine.pause_pool.submit(decode, pcm))
         return events
 
     def _covered(self) -> int:

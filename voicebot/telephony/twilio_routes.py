@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed, Server
 
@@ -21,7 +21,7 @@ from voicebot.crm.db import Database
 from voicebot.crm.models import CallOutcome
 from voicebot.integers import MAX_ID, parse_id, parse_optional_int
 from voicebot.observability import metrics
-from voicebot.observability.logs import CALL_ID
+from voicebot.observability.logs import CALL_ID, in_call_context
 from voicebot.speech.g711 import ulaw_decode
 from voicebot.telephony import twiml
 from voicebot.telephony.media_stream import (
@@ -101,6 +101,23 @@ def _xml(body: str) -> Response:
 
 
 @bp.before_request
+def _name_the_call() -> None:
+    """The webhook's log lines carry its call (each URL we give Twilio names it)."""
+    g.voicebot_call_id_token = CALL_ID.set(parse_id(request.args.get("call_id")))
+
+
+@bp.teardown_request
+def _forget_the_call(_error: BaseException | None) -> None:
+    token = g.pop("voicebot_call_id_token", None)
+    if token is None:
+        return
+    try:
+        CALL_ID.reset(token)
+    except ValueError:  # set in another context (should not happen): clear it instead
+        CALL_ID.set(None)
+
+
+@bp.before_request
 def _check_signature() -> Response | None:
     websocket = request.path.endswith("/stream")
     if not request_is_signed(_settings(), request, websocket=websocket):
@@ -136,6 +153,7 @@ def voice() -> Response:
                 "voice webhook for an unknown call (call_id=%s, CallSid=%s)", call_id, call_sid
             )
             return _apology()
+        CALL_ID.set(call.id)  # found by its CallSid alone, the lines still name it
         if call_sid and call.twilio_call_sid and call_sid != call.twilio_call_sid:
             log.warning(
                 "voice webhook refused: call %s is %s, not %s",
@@ -222,6 +240,7 @@ def amd() -> Response:
             log.warning("AMD callback for unknown CallSid %s", call_sid)
             return Response("", status=204)
         call_id, language = call.id, call.language or settings.dialog.default_language
+    CALL_ID.set(call_id)
     log.info("call %s: answered by %s", call_sid, answered_by)
     if answered_by in MACHINE_ANSWERS:
         text = settings.call.voicemail_text.get(language) or settings.call.voicemail_text["en"]
@@ -241,9 +260,9 @@ def _redirect_in_background(call_id: int, call_sid: str, instructions: str) -> N
     try fails the call still ends as a voicemail and the dialer calls again."""
     settings, db = _settings(), _db()
     threading.Thread(
-        target=_redirect_with_retries,
+        target=in_call_context(_redirect_with_retries, call_id),
         args=(settings, db, call_id, call_sid, instructions),
-        name=f"voicemail-{call_id}",
+        name=f"call-{call_id}-voicemail",
         daemon=True,
     ).start()
 
