@@ -105,3 +105,37 @@ def test_polish_yes_no(text: str, answer: bool | None) -> None:
 )
 def test_english_yes_no(text: str, answer: bool | None) -> None:
     assert parse_yes_no(text, "en") is answer
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "domain"),
+    [
+        # notes about spelling after the domain are not part of it
+        ("lipowy dwor kropka pl, bez polskich liter", "pl", "lipowydwor.pl"),
+        ("zielony kat kropka com kropka pl wszystko razem", "pl", "zielonykat.com.pl"),
+        ("Tak, stary mlyn kropka pl. Młyn przez ł.", "pl", "starymlyn.pl"),
+        ("hazel and fig dot co dot uk. Hazel, H A Z E L.", "en", "hazelandfig.co.uk"),
+        ("oak lane dot com, all one word", "en", "oaklane.com"),
+        # neighbour words are not glued on; a spelled name before the dot is the name
+        ("Yes, we registered willow wool dot shop.", "en", "willowwool.shop"),
+        ("Kupiliśmy już len i wełna kropka pl.", "pl", "leniwelna.pl"),
+        ("sklepik, bez ogonka, s k l e p i k, kropka eu", "pl", "sklepik.eu"),
+    ],
+)
+def test_the_domain_ends_with_its_last_label(text: str, lang: str, domain: str) -> None:
+    assert parse_domain(text, lang) == domain
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "address"),
+    [
+        ("tom at oak lane dot com, all one word", "en", "tom@oaklane.com"),
+        ("sam at rook... no, use hello. hello at rook dot studio", "en", "hello@rook.studio"),
+        ("ewa małpa wp kropka pl, bez polskich znaków", "pl", "ewa@wp.pl"),
+        ("biuro małpa ... nie, przepraszam, sklep małpa kotek kropka pl", "pl", "sklep@kotek.pl"),
+    ],
+)
+def test_an_address_after_a_correction_and_before_a_note(
+    text: str, lang: str, address: str
+) -> None:
+    assert parse_email(text, lang) == address

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .corrections import corrected
 from .languages import Language, language
 from .numbers import find_numbers
 
@@ -18,7 +19,11 @@ _WRITTEN_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
 _WRITTEN_DOMAIN = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b")
 # Top-level domains a recogniser returns as a separate word with no "dot" before it.
 _BARE_TLDS = {"com", "pl", "eu", "net", "org", "de", "cz", "uk", "io", "info", "shop", "store"}
-_TOKEN = re.compile(r"[^\W_]+|[@._-]")
+_TOKEN = re.compile(r"[^\W_]+|[@._|-]")
+# Punctuation that ends a clause in written speech (a "." followed by a space is a full stop,
+# not a dot): the address does not run on past it.
+_CLAUSE_PUNCT = re.compile(r"\.{2,}|\.(?=\s|$)|[,;:!?…]")
+BREAK = "|"
 
 
 def is_valid_email(address: str) -> bool:
@@ -52,7 +57,7 @@ def _plain_words(tokens: list[str], rules: Language) -> frozenset[str]:
 def _to_pieces(text: str, lang: str) -> list[str]:
     """Each token as a symbol, a run of digits (number words become digits) or a word."""
     rules = language(lang)
-    tokens = _TOKEN.findall(text.lower())
+    tokens = _TOKEN.findall(_CLAUSE_PUNCT.sub(f" {BREAK} ", text.lower()))
     numbers = {span.start: span for span in find_numbers(tokens, lang)}
     plain = _plain_words(tokens, rules)
     pieces: list[str] = []
@@ -88,7 +93,30 @@ def _address_clause(text: str, rules: Language) -> str:
     if spoken is None:
         return text
     breaks = [m.end() for m in re.finditer(r"[,;:!?]|\.(?=\s)", text[: spoken.start()])]
+    # "g a d z e t o w n i a, kropka pl": a clause holding only the marker takes the one
+    # before it
+    while breaks and not re.search(r"[^\W_]", text[breaks[-1] : spoken.start()]):
+        breaks.pop()
     return text[max(breaks) :] if breaks else text
+
+
+def _end_of_domain(pieces: list[str]) -> list[str]:
+    """The domain ends with its last label: at a full stop or comma after the first dot, or
+    where two words follow each other after it ("pl bez polskich znaków", "com all one
+    word"); clause breaks before the first dot are only pauses in the name."""
+    if "." not in pieces:
+        return [p for p in pieces if p != BREAK]
+    first_dot = pieces.index(".")
+    out = [p for p in pieces[:first_dot] if p != BREAK]
+    previous = "."
+    for piece in pieces[first_dot:]:
+        if piece == BREAK:
+            break
+        if piece not in "._-" and previous not in "._-":
+            break
+        out.append(piece)
+        previous = piece
+    return out
 
 
 def _trim_fillers(
@@ -116,7 +144,13 @@ def _glue_domain(pieces: list[str]) -> str:
 
 
 def parse_email(text: str, lang: str) -> str | None:
-    """The e-mail address in the utterance, or None when none can be built."""
+    """The e-mail address in the utterance, or None when none can be built; after a
+    self-correction ("kwame at ..., no, use info. info at ...") the corrected one."""
+    fixed = corrected(text, lang)
+    return (_parse_email(fixed, lang) if fixed != text else None) or _parse_email(text, lang)
+
+
+def _parse_email(text: str, lang: str) -> str | None:
     written = _WRITTEN_EMAIL.search(text.lower())
     if written and is_valid_email(written.group(0)):
         return written.group(0)
@@ -126,9 +160,9 @@ def parse_email(text: str, lang: str) -> str | None:
     if "@" not in pieces:
         return None
     at = pieces.index("@")
-    local = _cut_at_filler(list(reversed(pieces[:at])), fillers)[::-1]
+    local = _cut_at_filler(list(reversed(pieces[:at])), fillers | {BREAK})[::-1]
     # intro words come before the address; after the @ only trailing words ("proszę") go
-    domain = _trim_fillers(pieces[at + 1 :], fillers, from_left=False)
+    domain = _trim_fillers(_end_of_domain(pieces[at + 1 :]), fillers, from_left=False)
     address = "".join(map(_ascii, local)) + "@" + _glue_domain([_ascii(p) for p in domain])
     return address if is_valid_email(address) else None
 
@@ -144,7 +178,13 @@ def _cut_at_filler(pieces: list[str], fillers: frozenset[str]) -> list[str]:
 
 
 def parse_domain(text: str, lang: str) -> str | None:
-    """The domain name in the utterance ("moda plus kropka pl" -> modaplus.pl), or None."""
+    """The domain name in the utterance ("moda plus kropka pl" -> modaplus.pl), or None;
+    after a self-correction the corrected one."""
+    fixed = corrected(text, lang)
+    return (_parse_domain(fixed, lang) if fixed != text else None) or _parse_domain(text, lang)
+
+
+def _parse_domain(text: str, lang: str) -> str | None:
     written = _WRITTEN_DOMAIN.search(text.lower())
     if written and is_valid_domain(written.group(0)):
         return written.group(0).removeprefix("www.")
@@ -152,7 +192,7 @@ def parse_domain(text: str, lang: str) -> str | None:
     fillers = rules.email_words("fillers")
     # introductions go from the front ("nasza domena to ..."); words inside the name stay
     # ("pod lipą kropka pl" is podlipa.pl)
-    pieces = _to_pieces(_address_clause(text, rules), lang)
+    pieces = _end_of_domain(_to_pieces(_address_clause(text, rules), lang))
     leading_only = rules.email_words("leading_only_fillers")
     pieces = _trim_fillers(pieces, fillers, from_left=True, leading_only=leading_only)
     pieces = _trim_fillers(pieces, fillers, from_left=False)
