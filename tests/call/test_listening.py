@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from voicebot.actions.common import lexicon
 from voicebot.call.listening import (
     AnswerKind,
     EndpointTimes,
     Expectation,
+    category_words,
     kind_of,
     listening_words,
     slot_kinds,
@@ -33,10 +35,49 @@ def test_every_slot_kind_names_a_slot_the_dialog_declares() -> None:
 @pytest.mark.parametrize("language", available_languages())
 def test_every_dialog_language_has_listening_words(language: str) -> None:
     words = listening_words(language)
-    assert words.backchannels and words.fillers and words.joiners
-    assert {"industry", "sales_channels", "payment_methods", "shipping_methods"} <= set(
-        words.categories
-    )
+    assert words.backchannels and words.fillers and words.joiners and words.alphabet
+    for slot in ("industry", "sales_channels", "payment_methods", "shipping_methods"):
+        assert category_words(slot, language), slot
+
+
+def test_every_industry_of_the_taxonomy_is_listened_for() -> None:
+    """The industry words come from the bot's lexicon, so none of its 21 industries is
+    missing: each is named by at least one word of the vocabulary, in each language."""
+    taxonomy = lexicon()["industry_taxonomy"]
+    for language in ("en", "pl"):
+        vocabulary = set(expect("industry", language).vocabulary or ())
+        for industry in taxonomy:
+            stems = {
+                " ".join(str(s).lstrip("=").lower().split())
+                for s in lexicon()["industry"][industry]
+            }
+            assert stems & vocabulary, (language, industry)
+
+
+@pytest.mark.parametrize(
+    ("language", "heard"),
+    [
+        ("en", "pets"),
+        ("en", "We sell books."),
+        ("en", "sport"),
+        ("en", "pet food and dog toys"),
+        ("en", "sporting goods"),
+        ("en", "mostly bicycles"),  # a stem names the words it begins
+        ("pl", "książki"),
+        ("pl", "artykuły sportowe"),
+        ("pl", "karma dla psa"),
+    ],
+)
+def test_pets_books_and_sport_are_heard_as_complete_industries(language: str, heard: str) -> None:
+    expectation = expect("industry", language)
+    vocabulary = set(expectation.vocabulary or ())
+    assert {"en": {"pets", "books", "sport"}, "pl": {"sport", "karma"}}[language] <= vocabulary
+    assert expectation.endpoint_silence_ms(heard) == SHORT
+
+
+def test_a_ruled_out_value_is_no_complete_answer() -> None:
+    assert expect("shipping_methods").endpoint_silence_ms("not by post") == NORMAL
+    assert expect("shipping_methods").endpoint_silence_ms("by post") == SHORT
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,14 @@ so far (short once the answer is complete, long while it plainly is not).
 
 Every word list is data: the kinds per slot in data/slots.yml, per language in
 data/<lang>.yml, plus the dialog's own spoken-form rules (yes/no, numbers, months, e-mail
-symbols) so both sides agree on what a complete answer is.
+symbols) and the onboarding actions' lexicon (industries, sales channels, payments,
+shipping: voicebot/actions/data/lexicon.yml and the value names of its <lang>.yml), so both
+sides agree on what a complete answer is.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -60,7 +63,7 @@ class ListeningWords:
     backchannels: frozenset[tuple[str, ...]]
     fillers: frozenset[tuple[str, ...]]
     joiners: frozenset[str]
-    categories: dict[str, tuple[str, ...]]
+    alphabet: frozenset[str]  # the letters the language's words are written with
     email_words: tuple[str, ...]
     letters: tuple[str, ...]
 
@@ -85,10 +88,7 @@ def listening_words(code: str) -> ListeningWords:
         backchannels=phrases("backchannels"),
         fillers=phrases("fillers"),
         joiners=frozenset(str(w).lower() for w in raw.get("joiners") or []),
-        categories={
-            str(slot): tuple(str(w).lower() for w in words)
-            for slot, words in (raw.get("categories") or {}).items()
-        },
+        alphabet=frozenset(str(raw.get("alphabet") or "").lower()),
         email_words=tuple(str(w).lower() for w in raw.get("email_words") or []),
         letters=tuple(str(w).lower() for w in raw.get("letters") or []),
     )
@@ -155,10 +155,47 @@ def vocabulary_for(kind: AnswerKind, slot: str | None, code: str) -> tuple[str, 
         for key in ("weekdays", "months", "day_ordinals"):
             found |= set(rules.date_map(key))
     elif kind is AnswerKind.CATEGORY:
-        found = set(words.categories.get(slot or "", ()))
+        found = set(category_words(slot or "", code))
     else:
         return None
     return tuple(sorted(w for w in found if _speakable(w))) or None
+
+
+@cache
+def category_words(slot: str, code: str) -> tuple[str, ...]:
+    """The words a value of a list or category slot is named with, from the bot's own
+    lexicon: every keyword the onboarding actions pick the value out of (a stem stands for
+    the words it begins: "pets", "sport"; a "=word" stem for that word), plus the names the
+    bot says the values with in this language ("books, music and film"). The lexicon mixes
+    languages: only keywords written in the language's alphabet are kept (a Polish word
+    without diacritics stays in the English list; a recogniser not knowing it ignores it)."""
+    from voicebot.actions.common import DATA as ACTIONS_DATA
+    from voicebot.actions.common import labels, lexicon
+
+    try:
+        letters = listening_words(code).alphabet
+    except UnknownLanguageError:
+        return ()
+    table = lexicon().get(slot)
+    if not isinstance(table, dict):
+        return ()
+    found = {" ".join(_tokens(str(stem).lstrip("="))) for stems in table.values() for stem in stems}
+    if (ACTIONS_DATA / f"{code}.yml").is_file():  # the actions' labels fall back to a default
+        said = labels(code)
+        joiners = {str(said.get("and") or ""), str(said.get("or") or "")} - {""}
+        for name in ((said.get("values") or {}).get(slot) or {}).values():
+            # "books, music and film" -> books, music, film
+            for part in re.split(r",|;", str(name).lower()):
+                words: list[str] = []
+                for word in [*part.split(), None]:
+                    if word is None or word in joiners:
+                        found.add(" ".join(words))
+                        words = []
+                    else:
+                        words.append(word)
+    written = letters | {" ", "'"}
+    kept = {p for p in found if _speakable(p) and (not letters or set(p) <= written)}
+    return tuple(sorted(kept))
 
 
 def _speakable(phrase: str) -> bool:
@@ -200,11 +237,26 @@ def judge_endpoint(expectation: Expectation, heard: str) -> int:
         if kind is AnswerKind.DOMAIN:
             return times.short_ms if parse_domain(heard, code) else times.normal_ms
         if kind is AnswerKind.CATEGORY:
-            known = expectation.vocabulary or ()
-            return times.short_ms if _mentions(tokens, known) else times.normal_ms
+            named, ruled_out = _values_named(expectation.slot or "", heard, code)
+            if named or (not ruled_out and _mentions(tokens, expectation.vocabulary or ())):
+                return times.short_ms
+            return times.normal_ms
     except UnknownLanguageError:
         return times.normal_ms
     return times.normal_ms
+
+
+def _values_named(slot: str, heard: str, code: str) -> tuple[bool, bool]:
+    """Whether the words name a value of the slot as the onboarding actions read them (the
+    lexicon's stems match the words they begin), and whether they rule one out ("not the
+    post": the answer is not complete yet)."""
+    from voicebot.actions.common import lexicon
+    from voicebot.actions.understanding import lexicon_hits
+
+    if not isinstance(lexicon().get(slot), dict):
+        return False, False
+    hits = lexicon_hits(heard, slot, code)
+    return any(not h.negated for h in hits), any(h.negated for h in hits)
 
 
 def _tokens(text: str) -> list[str]:
