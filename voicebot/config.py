@@ -267,6 +267,10 @@ class DialerSettings(Section):
     redis_url: str = "redis://127.0.0.1:6379/0"
     queue_name: str = "voicebot-dialer"
     key_prefix: str = "voicebot:dialer:"
+    # `dialer run` serves its own metrics (claims) on this port; None: no metrics endpoint.
+    # Readable as /metrics is: from server.metrics_allow or with server.metrics_token.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"  # the address that port listens on
 
     @field_validator("calling_hours")
     @classmethod

@@ -180,6 +180,8 @@ def test_metrics_of_worker_processes_are_added_up(monkeypatch, tmp_path) -> None
     assert found[("voicebot_calls_finished_total", (("outcome", "completed"),))] == 2
     assert found[("voicebot_barge_ins_total", ())] == 6
     assert found[("voicebot_dialer_queue_depth", ())] == 0
+    # claims are counted and served by the dialer's own process, not as a 0 here
+    assert ("voicebot_dialer_claims_total", ()) not in found
     db.dispose()
 
 
@@ -201,3 +203,91 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(
         url = f"{server.base_url}/metrics"
         forged = {"X-Forwarded-For": "203.0.113.9"}
         assert requests.get(url, headers=forged, timeout=30).status_code == 200
+
+
+def add_due_merchant(db: Database, external_id: str) -> None:
+    with db.session() as s:
+        upsert_merchant(
+            s,
+            normalise_merchant(
+                {
+                    "external_id": external_id,
+                    "phone": "+48501234567",
+                    "language": "pl",
+                    "consent_source": "signup",
+                    "consent_at": "2026-11-20T10:00:00+00:00",
+                }
+            ),
+        )
+
+
+def test_the_dialer_serves_its_claims_on_its_own_port(settings: Settings) -> None:
+    from voicebot.observability.metrics import dialer_claims
+    from voicebot.serving.metrics_endpoint import DialerMetricsServer
+
+    server = DialerMetricsServer(settings, "127.0.0.1", 0)
+    try:
+        url = f"http://127.0.0.1:{server.port}/metrics"
+        before = samples(requests.get(url, timeout=30).text)[("voicebot_dialer_claims_total", ())]
+        dialer_claims().inc(3)
+        found = samples(requests.get(url, timeout=30).text)
+        assert found[("voicebot_dialer_claims_total", ())] == before + 3
+        assert ("voicebot_calls_in_progress", ()) not in found  # the call tier's are not here
+        assert any(name == "process_resident_memory_bytes" for name, _ in found)
+    finally:
+        server.close()
+
+    closed = settings.model_copy(
+        update={
+            "server": settings.server.model_copy(
+                update={"metrics_allow": ["10.0.0.0/8"], "metrics_token": SecretStr("s3cret")}
+            )
+        }
+    )
+    server = DialerMetricsServer(closed, "127.0.0.1", 0)
+    try:
+        url = f"http://127.0.0.1:{server.port}/metrics"
+        assert requests.get(url, timeout=30).status_code == 403  # the same rule as /metrics
+        right = {"Authorization": "Bearer s3cret"}
+        assert requests.get(url, headers=right, timeout=30).status_code == 200
+    finally:
+        server.close()
+
+
+def test_dialer_run_with_a_metrics_port_counts_its_claims_there(
+    settings: Settings, db: Database, tmp_path: Path, monkeypatch
+) -> None:
+    import json
+
+    from voicebot.serving import metrics_endpoint
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1]))
+    add_due_merchant(db, "m-1")
+    add_due_merchant(db, "m-2")
+    (tmp_path / "config.yml").write_text("# defaults\n")
+    env = {
+        "VOICEBOT_CONFIG": str(tmp_path / "config.yml"),
+        "VOICEBOT_DATABASE_URL": settings.database_url,
+        "VOICEBOT_DIALER_CALLING_HOURS": json.dumps({"default": {"mon-sun": ["00:00-24:00"]}}),
+        "VOICEBOT_DIALER_SKIP_PUBLIC_HOLIDAYS": "false",
+        "VOICEBOT_DIALER_PLACER": "dialer.recording_placer:factory",
+        "VOICEBOT_DIALER_CALLS_PER_SECOND": "50",
+        "VOICEBOT_TEST_DIAL_LOG": str(tmp_path / "dials.log"),
+    }
+    scraped: list[dict] = []
+    close = metrics_endpoint.DialerMetricsServer.close
+
+    def scrape_then_close(self) -> None:  # type: ignore[no-untyped-def]
+        body = requests.get(f"http://127.0.0.1:{self.port}/metrics", timeout=30).text
+        scraped.append(samples(body))
+        close(self)
+
+    monkeypatch.setattr(metrics_endpoint.DialerMetricsServer, "close", scrape_then_close)
+    from voicebot.observability.metrics import dialer_claims
+
+    before = dialer_claims()._value.get()
+    result = CliRunner().invoke(cli, ["dialer", "run", "--once", "--metrics-port", "0"], env=env)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "2 call(s) claimed and placed" in result.output
+    assert "dialer metrics on http://127.0.0.1:" in result.stderr
+    assert scraped[0][("voicebot_dialer_claims_total", ())] == before + 2

@@ -37,9 +37,38 @@ def _stop_on_signals() -> threading.Event:
 )
 @click.option("--once", is_flag=True, help="One round of claims, then exit.")
 @click.option("--until-idle", is_flag=True, help="Exit at the first round that claims nothing.")
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Serve the dialer's Prometheus metrics on this port (default: dialer.metrics_port;"
+    " 0: any free port).",
+)
 @pass_app
-def run_command(app_ctx: AppContext, use_queue: bool, once: bool, until_idle: bool) -> None:
+def run_command(
+    app_ctx: AppContext, use_queue: bool, once: bool, until_idle: bool, metrics_port: int | None
+) -> None:
     """Call due merchants until stopped (SIGTERM/Ctrl-C stop cleanly)."""
+    settings = app_ctx.settings
+    port = metrics_port if metrics_port is not None else settings.dialer.metrics_port
+    if port is None:
+        _run_dialer(app_ctx, use_queue, once, until_idle)
+        return
+    from voicebot.serving.metrics_endpoint import DialerMetricsServer
+
+    host = settings.dialer.metrics_host
+    try:
+        metrics_server = DialerMetricsServer(settings, host, port)
+    except OSError as exc:
+        raise UserError(f"cannot serve the dialer's metrics on {host}:{port}: {exc}") from exc
+    click.echo(f"dialer metrics on http://{host}:{metrics_server.port}/metrics", err=True)
+    try:
+        _run_dialer(app_ctx, use_queue, once, until_idle)
+    finally:
+        metrics_server.close()
+
+
+def _run_dialer(app_ctx: AppContext, use_queue: bool, once: bool, until_idle: bool) -> None:
     from voicebot.dialer.loop import Dialer, embedded_dispatch
 
     settings, db = app_ctx.settings, app_ctx.db

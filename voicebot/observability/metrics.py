@@ -4,7 +4,8 @@ by voicebot.serving.metrics_endpoint).
 Under gunicorn every worker process writes its samples to files in PROMETHEUS_MULTIPROC_DIR
 (set by `voicebot serve` before anything imports prometheus_client) and /metrics adds them up;
 under the development server the process's own registry is served. Figures the database
-already holds (webhook deliveries, the dialer's queue) are read at scrape time.
+already holds (webhook deliveries, the dialer's queue) are read at scrape time. The dialer's
+claims are counted in the dialer's own process and served by it (``dialer_exposition``).
 
 Observing never touches the call session's code: a finished call's statistics are read when
 the call registry hears it ended, recognition and synthesis are observed through thin wrappers
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -24,6 +26,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    ProcessCollector,
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily
@@ -72,7 +75,33 @@ TTS_SECONDS = Histogram(
     ["cache"],
     buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0),
 )
-DIALER_CLAIMS = Counter("voicebot_dialer_claims", "Calls the dialer claimed to place")
+# The dialer's own figures, served by `voicebot dialer run --metrics-port` (the dialer is a
+# process of its own, apart from the servers): its registry holds only them and the
+# process's CPU and memory, so the call tier's metrics do not show there as zeros.
+DIALER_REGISTRY = CollectorRegistry(auto_describe=True)
+ProcessCollector(registry=DIALER_REGISTRY)
+_dialer_claims: Counter | None = None
+_dialer_lock = threading.Lock()
+
+
+def dialer_claims() -> Counter:
+    """voicebot_dialer_claims_total, made on first use: only the dialer counts claims, and a
+    server's worker that made it would show a 0 in the server's /metrics that is never true."""
+    global _dialer_claims
+    with _dialer_lock:
+        if _dialer_claims is None:
+            _dialer_claims = Counter(
+                "voicebot_dialer_claims",
+                "Calls the dialer claimed to place",
+                registry=DIALER_REGISTRY,
+            )
+        return _dialer_claims
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DIALER_CLAIMS":  # voicebot.dialer.loop counts through this name
+        return dialer_claims()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- observers ------------------------------------------------------------------------------
@@ -216,6 +245,12 @@ class _ProcessCollector:
 
     def collect(self) -> Iterator[Any]:
         yield from REGISTRY.collect()
+
+
+def dialer_exposition() -> bytes:
+    """What `voicebot dialer run --metrics-port` serves."""
+    dialer_claims()  # shown from the start, at 0 before the first claim
+    return generate_latest(DIALER_REGISTRY)
 
 
 def exposition(db: Database) -> bytes:
