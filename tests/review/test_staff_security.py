@@ -10,11 +10,13 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import update
 
 from voicebot.app import create_app
-from voicebot.crm.models import StaffSession, utcnow
+from voicebot.crm.models import FieldSource, StaffSession, utcnow
 from voicebot.crm.staff import remove_staff, set_active, set_password
+from voicebot.crm.store_configs import get_config, set_field
 
 from .conftest import ADMIN, CSRF_PATTERN, REVIEWER, csrf_token, login
 
@@ -183,6 +185,32 @@ def test_pages_with_personal_data_carry_protective_headers(app, recorded_call):
     assert "no-store" not in static.get("Cache-Control", "")
 
 
+@pytest.mark.parametrize("logged_in", [True, False], ids=["logged in", "logged out"])
+def test_every_review_answer_carries_the_headers_errors_included(app, logged_in):
+    """Not only the pages a view renders: a URL no route matches (werkzeug's own 404, which
+    a blueprint's after_request never sees), an id no converter takes, a missing row, a
+    wrong method, a refused NUL byte and the bare /review."""
+    client = app.test_client()
+    if logged_in:
+        login(client, *REVIEWER)
+    answers = {
+        "/review/no-such-page": 404,
+        f"/review/calls/{'9' * 30}": 404,
+        "/review/calls/2000000000": 404 if logged_in else 302,
+        "/review/logout": 405,
+        "/review/calls?q=a%00b": 400,
+        "/review": 308,
+        "/review/static/no-such.css": 404,
+    }
+    for url, status in answers.items():
+        answer = client.get(url)
+        assert answer.status_code == status, (url, answer.status_code)
+        assert "frame-ancestors 'none'" in answer.headers.get("Content-Security-Policy", ""), url
+        assert answer.headers.get("X-Frame-Options") == "DENY", url
+        assert answer.headers.get("X-Content-Type-Options") == "nosniff", url
+        assert answer.headers.get("Cache-Control") == "no-store", url
+
+
 def test_hostile_numbers_and_bytes_on_review_pages(app):
     client = app.test_client()
     login(client, *REVIEWER)
@@ -194,6 +222,63 @@ def test_hostile_numbers_and_bytes_on_review_pages(app):
     assert client.get(f"/review/merchants/{'9' * 30}").status_code == 404
     nul = client.get("/review/calls?q=a%00b")
     assert nul.status_code == 400 and "NUL" in nul.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "date_to=9999-12-31",  # the day after it is past date.max
+        "date_from=0001-01-01&date_to=9999-12-31",
+        "date_from=9999-12-31",
+        "date_from=0001-01-01",
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_filter_calls(app, recorded_call, query):
+    client = app.test_client()
+    login(client, *REVIEWER)
+    answer = client.get(f"/review/calls?{query}")
+    assert answer.status_code == 200, answer.text[:300]
+    listed = f"/review/calls/{recorded_call.call_id}" in answer.text
+    assert listed is (query != "date_from=9999-12-31")
+
+
+def _edit(client, merchant_id: int, name: str, value: str):
+    url = f"/review/merchants/{merchant_id}"
+    token = csrf_token(client.get(url).text)
+    client.post(f"{url}/fields/{name}", data={"value": value, "csrf_token": token, "next": url})
+    return client.get(url).text
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["²", "9" * 5000, "\u0661\u0662", "-5", "1_000", "12 approx", "9" * 30],
+    ids=["superscript", "5000 digits", "arabic-indic", "negative", "underscore", "words", "30"],
+)
+def test_a_number_field_takes_only_a_bounded_whole_number(app, db, recorded_call, typed):
+    """The review edit parses numbers with the one integer parser: what int() would take
+    (Arabic-Indic digits, "1_000", "-5") or turn into text (²) is refused with a message
+    naming the field, and the stored number stays as it was."""
+    with db.session() as s:
+        set_field(s, recorded_call.merchant_id, "product_count", 120, source=FieldSource.STAFF)
+    client = app.test_client()
+    login(client, *REVIEWER)
+    page = _edit(client, recorded_call.merchant_id, "product_count", typed)
+    assert "Product count must be a whole number" in page
+    with db.session() as s:
+        assert get_config(s, recorded_call.merchant_id).as_dict()["product_count"] == 120
+
+
+def test_a_number_field_takes_digits_and_thousands_spaces(app, db, recorded_call):
+    with db.session() as s:
+        set_field(s, recorded_call.merchant_id, "product_count", 120, source=FieldSource.STAFF)
+    client = app.test_client()
+    login(client, *REVIEWER)
+    _edit(client, recorded_call.merchant_id, "product_count", " 1 200 ")
+    with db.session() as s:
+        assert get_config(s, recorded_call.merchant_id).as_dict()["product_count"] == 1200
+    _edit(client, recorded_call.merchant_id, "product_count", "")  # empty clears it
+    with db.session() as s:
+        assert get_config(s, recorded_call.merchant_id).as_dict()["product_count"] is None
 
 
 def test_staff_commands_change_a_password_and_remove_an_account(app, web_settings):

@@ -77,7 +77,7 @@ def _filtered_calls(flt: CallFilter) -> Select[Any]:
         query = query.where(func.coalesce(Call.language, Merchant.language) == flt.language)
     if flt.date_from is not None:
         query = query.where(started >= _day_start(flt.date_from))
-    if flt.date_to is not None:
+    if flt.date_to is not None and flt.date_to < date.max:  # date.max: no day after it
         query = query.where(started < _day_start(flt.date_to + timedelta(days=1)))
     if flt.needs_review is not None:
         query = query.where(Call.needs_review.is_(flt.needs_review))

@@ -74,6 +74,7 @@ def init_app(app: Flask) -> None:
     app.config["PERMANENT_SESSION_LIFETIME"] = _session_lifetime(app.config["VOICEBOT_SETTINGS"])
     register_id_converter(app)
     csrf.init_app(app)
+    app.after_request(_security_headers)
 
 
 def _session_lifetime(settings: Settings) -> timedelta:
@@ -106,10 +107,15 @@ SECURITY_HEADERS = {
 }
 
 
-@bp.after_request
 def _security_headers(response: Any) -> Any:
+    """On every answer under /review, errors included. Registered on the app, not the
+    blueprint: a URL no route matches (werkzeug's 404, an id the converter refuses, a wrong
+    method) belongs to no blueprint, so a blueprint's after_request never sees it."""
+    if request.path != bp.url_prefix and not request.path.startswith(f"{bp.url_prefix}/"):
+        return response
     response.headers.update(SECURITY_HEADERS)
-    if request.endpoint != "review.static":  # our CSS and JS hold nothing personal
+    if request.endpoint != "review.static" or response.status_code >= 400:
+        # our CSS and JS hold nothing personal and may be cached; nothing else may
         response.headers["Cache-Control"] = "no-store"
         response.headers.pop("Expires", None)
     return response
@@ -340,7 +346,15 @@ def call_recording(call_id: int) -> Any:
 # -- configuration changes -----------------------------------------------------------------
 
 
-def _parse_edit(old: Any, text: str) -> Any:
+# The largest whole number every JSON reader (JavaScript, spreadsheets) keeps exactly.
+FIELD_NUMBER_MAX = 2**53 - 1
+_THOUSANDS_SPACES = str.maketrans("", "", " \u00a0\u202f")  # "1 200", as Polish writes it
+
+
+def _parse_edit(old: Any, text: str, label: str) -> Any:
+    """The typed text as the field's kind of value. A number field takes only a bounded
+    whole number of ASCII digits (IntegerError naming `label` otherwise): int() would take
+    "١٢", "1_000" or 5,000 digits, and storing refused text would turn a number into words."""
     text = text.strip()
     if text == "":
         return None
@@ -349,10 +363,7 @@ def _parse_edit(old: Any, text: str) -> Any:
     if isinstance(old, bool):
         return text.lower() in {"yes", "true", "1", "tak"}
     if isinstance(old, int):
-        try:
-            return int(text)
-        except ValueError:
-            return text
+        return parse_int(text.translate(_THOUSANDS_SPACES), name=label, maximum=FIELD_NUMBER_MAX)
     return text
 
 
@@ -371,11 +382,16 @@ def edit_field(merchant_id: int, name: str) -> Any:
         if config.status is ConfigStatus.APPROVED:
             flash("This configuration is approved; reopen it before editing.", "error")
             return _back(merchant_id)
-        value = _parse_edit(field.value, request.form.get("value", ""))
+        label = name.replace("_", " ").capitalize()
+        try:
+            value = _parse_edit(field.value, request.form.get("value", ""), label)
+        except IntegerError as exc:
+            flash(f"{exc}; {name.replace('_', ' ')} not changed.", "error")
+            return _back(merchant_id)
         update = set_field(
             s, merchant_id, name, value, source=FieldSource.STAFF, actor=actor(), confirmed=True
         )
-    flash(f"{name.replace('_', ' ').capitalize()} set to “{_show_value(update.after)}”.", "ok")
+    flash(f"{label} set to “{_show_value(update.after)}”.", "ok")
     return _back(merchant_id)
 
 
