@@ -153,3 +153,28 @@ def test_openapi_servers_come_from_the_public_base_url(settings, db):
     client = make_app(public, db).test_client()
     document = client.get("/api/v1/openapi.json", headers={"Host": "evil.example"}).json
     assert document["servers"] == [{"url": "https://bot.example.com/api/v1"}]
+
+
+def test_every_api_answer_is_no_store(client, headers, any_db):
+    """Personal data in JSON (and in the exports) must not sit in a browser's or a proxy's
+    cache: every /api/v1 answer, errors included, says no-store."""
+    build_many(any_db, 1)
+    answers = [
+        ("/api/v1/calls", headers, 200),
+        ("/api/v1/store-configs", headers, 200),
+        ("/api/v1/store-configs/export?format=csv", headers, 200),
+        ("/api/v1/store-configs/export?format=ndjson", headers, 200),
+        ("/api/v1/openapi.json", {}, 200),
+        ("/api/v1/calls", {}, 401),
+        ("/api/v1/calls?limit=²", headers, 400),
+        ("/api/v1/calls/2000000000", headers, 404),
+        ("/api/v1/no-such-thing", headers, 404),  # no route: werkzeug's own 404
+        ("/api/v1/merchants/x", headers, 405),
+    ]
+    for url, sent, status in answers:
+        answer = client.get(url, headers=sent)
+        answer.get_data()  # an export streams: read it to the end, ending its transaction
+        answer.close()
+        assert answer.status_code == status, (url, answer.status_code, answer.text[:200])
+        assert answer.headers.get("Cache-Control") == "no-store", url
+        assert answer.headers.get("X-Content-Type-Options") == "nosniff", url

@@ -68,6 +68,16 @@ def init_app(app: Flask) -> None:
         settings.server.redis_key_prefix,
     )
 
+    # Every answer under /api/v1 holds (or refuses) personal data: no cache may keep it.
+    # On the app, not the blueprint, so a URL no route matches gets it too.
+    @app.after_request
+    def _no_store(response: Any) -> Any:
+        if request.path.startswith(f"{bp.url_prefix}/") or request.path == bp.url_prefix:
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["X-Content-Type-Options"] = "nosniff"
+            response.headers.pop("Expires", None)
+        return response
+
     # Errors Flask raises before a view runs (unknown URL, wrong method) get the API's
     # JSON shape too, but only under /api/ so other areas keep their own pages.
     @app.errorhandler(HTTPException)
