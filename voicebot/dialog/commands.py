@@ -253,7 +253,7 @@ def evaluate_command(
         _evaluate_conversations(app, project_dir, conversations, languages, splits, verbose)
         return
     from voicebot.dialog.domain import load_domain
-    from voicebot.dialog.evaluate import evaluate, evaluate_heldout
+    from voicebot.dialog.evaluate import evaluate, evaluate_heldout, shown
     from voicebot.dialog.nlu import load_nlu_files
     from voicebot.dialog.nlu.pipeline import read_rasa_config
     from voicebot.dialog.project import discover, file_language
@@ -285,8 +285,8 @@ def evaluate_command(
         click.echo(
             f"{language}: intent accuracy {result.intent_accuracy:.3f} "
             f"({result.test_size} held out, {result.train_size} trained), entity precision "
-            f"{result.entity_precision:.3f} recall {result.entity_recall:.3f} "
-            f"F1 {result.entity_f1:.3f}  [{time.perf_counter() - started:.1f} s]"
+            f"{shown(result.entity_precision, 0)} recall {shown(result.entity_recall, 0)} "
+            f"F1 {shown(result.entity_f1, 0)}  [{time.perf_counter() - started:.1f} s]"
         )
         if show_errors:
             for text, expected, got in result.errors:
@@ -306,7 +306,10 @@ def evaluate_command(
 
 
 def _print_comparison(comparison) -> None:  # type: ignore[no-untyped-def]
-    """Per-entity precision/recall/F1: rule-only extractor (before) and with the CRF (after)."""
+    """Per-entity precision/recall/F1: rule-only extractor (before) and with the CRF (after);
+    n/a where a figure is undefined (precision of an extractor that predicted nothing)."""
+    from voicebot.dialog.evaluate import shown
+
     click.echo(
         f"  entities on {comparison.source} ({comparison.examples} examples, intent accuracy "
         f"{comparison.intent_accuracy:.3f}); span matches, rule-only -> rules + CRF:"
@@ -316,9 +319,9 @@ def _print_comparison(comparison) -> None:  # type: ignore[no-untyped-def]
         after = comparison.learned[name]
         click.echo(
             f"    {name:<18} "
-            f"{before.precision:6.3f} -> {after.precision:5.3f} "
-            f"{before.recall:6.3f} -> {after.recall:5.3f} "
-            f"{before.f1:6.3f} -> {after.f1:5.3f} {after.support:8d}"
+            f"{shown(before.precision, 6)} -> {shown(after.precision)} "
+            f"{shown(before.recall, 6)} -> {shown(after.recall)} "
+            f"{shown(before.f1, 6)} -> {shown(after.f1)} {after.support:8d}"
         )
 
 

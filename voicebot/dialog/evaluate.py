@@ -17,6 +17,24 @@ from voicebot.dialog.nlu.model import NLUModel
 from voicebot.dialog.nlu.pipeline import NLUConfig
 
 
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _f1(precision: float | None, recall: float | None) -> float | None:
+    """Undefined when both are; an undefined one counts as 0 beside a defined one (nothing
+    predicted of an entity the data has, or predictions of one it never has)."""
+    if precision is None and recall is None:
+        return None
+    p, r = precision or 0.0, recall or 0.0
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def shown(value: float | None, width: int = 5) -> str:
+    """A precision, recall or F1 as printed: three decimals, or n/a when undefined."""
+    return f"{value:{width}.3f}" if value is not None else f"{'n/a':>{width}}"
+
+
 @dataclass
 class EntityScore:
     true_positive: int = 0
@@ -24,19 +42,18 @@ class EntityScore:
     false_negative: int = 0
 
     @property
-    def precision(self) -> float:
-        found = self.true_positive + self.false_positive
-        return self.true_positive / found if found else 1.0
+    def precision(self) -> float | None:
+        """None (shown n/a) when the extractor predicted nothing: there is nothing to judge."""
+        return _ratio(self.true_positive, self.true_positive + self.false_positive)
 
     @property
-    def recall(self) -> float:
-        expected = self.true_positive + self.false_negative
-        return self.true_positive / expected if expected else 1.0
+    def recall(self) -> float | None:
+        """None (shown n/a) when the data has none of the entity."""
+        return _ratio(self.true_positive, self.true_positive + self.false_negative)
 
     @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+    def f1(self) -> float | None:
+        return _f1(self.precision, self.recall)
 
     @property
     def support(self) -> int:
@@ -68,9 +85,9 @@ class Evaluation:
     train_size: int
     test_size: int
     intent_accuracy: float
-    entity_precision: float
-    entity_recall: float
-    entity_f1: float
+    entity_precision: float | None  # None: nothing predicted (n/a)
+    entity_recall: float | None  # None: no entity in the test examples (n/a)
+    entity_f1: float | None
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # text, expected, got
     comparison: ExtractorComparison | None = None
 
@@ -180,9 +197,9 @@ def evaluate(
         true_positive += len(expected & predicted)
         predicted_total += len(predicted)
         expected_total += len(expected)
-    precision = true_positive / predicted_total if predicted_total else 1.0
-    recall = true_positive / expected_total if expected_total else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    precision = _ratio(true_positive, predicted_total)
+    recall = _ratio(true_positive, expected_total)
+    f1 = _f1(precision, recall)
     names = sorted({e["entity"] for x in test for e in x.entities})
     return Evaluation(
         language,

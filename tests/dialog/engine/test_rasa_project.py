@@ -97,15 +97,42 @@ def test_pipeline_components_map_to_the_engine(caplog: pytest.LogCaptureFixture)
         read_rasa_config(config)
     nlu = mapped.nlu
     assert (nlu.fallback_threshold, nlu.ambiguity_threshold) == (0.3, 0.05)
-    assert nlu.char_ngrams == (1, 4) and nlu.word_ngrams == (1, 2)
+    # the word CountVectorsFeaturizer as given: Rasa's default max_ngram is 1
+    assert nlu.char_ngrams == (1, 4) and nlu.word_ngrams == (1, 1)
     assert nlu.shape_features and nlu.pattern_features and nlu.synonyms
     assert nlu.crf is not None and nlu.crf.max_iterations == 50
     assert mapped.policies.max_history == 5  # TEDPolicy's
     assert mapped.unsupported == [
-        "SpacyEntityExtractor is not supported; the CRF entity extractor stands in for it"
+        "SpacyEntityExtractor is not supported; the CRF entity extractor stands in for it",
+        "TEDPolicy is not supported; story memoization over the same max_history (stories "
+        "match on their last turns) stands in for it",
     ]
-    named = [r for r in caplog.records if "SpacyEntityExtractor" in r.getMessage()]
-    assert len(named) == 1  # once per process, not once per model
+    for name in ("SpacyEntityExtractor", "TEDPolicy"):
+        named = [r for r in caplog.records if name in r.getMessage()]
+        assert len(named) <= 1  # once per process, not once per model
+
+
+def test_word_ngrams_are_the_featurizers_own() -> None:
+    def word(**given: int) -> tuple[int, int]:
+        component = {"name": "CountVectorsFeaturizer", **given}
+        return read_rasa_config(
+            {"pipeline": [component, {"name": "DIETClassifier"}]}
+        ).nlu.word_ngrams
+
+    assert word() == (1, 1)
+    assert word(max_ngram=3) == (1, 3)
+    assert word(min_ngram=2, max_ngram=2) == (2, 2)
+    # the onboarding bot asks for bigrams and gets them
+    onboarding = yaml.safe_load(
+        (Path(__file__).resolve().parents[3] / "dialogs" / "config.yml").read_text()
+    )
+    assert read_rasa_config(onboarding).nlu.word_ngrams == (1, 2)
+    # no word featurizer: the classifier's own word features stand in, and the notes say so
+    chars = read_rasa_config(
+        {"pipeline": [{"name": "CountVectorsFeaturizer", "analyzer": "char_wb"}]}
+    )
+    assert chars.nlu.word_ngrams == (1, 2)
+    assert any("without a word CountVectorsFeaturizer" in note for note in chars.unsupported)
 
 
 def test_pipeline_null_is_rasas_default() -> None:

@@ -135,9 +135,8 @@ def _nlu_config(pipeline: list[dict[str, Any]], notes: list[str]) -> NLUConfig:
             high = int(component.get("max_ngram", 1))
             if component.get("analyzer", "word") in ("char", "char_wb"):
                 char = (max(low, 1), max(high, low, 1))
-            else:
-                # unigrams in Rasa; bigrams here add word order at no cost
-                word = (max(low, 1), max(high, 2))
+            else:  # as given (Rasa's default: unigrams)
+                word = (max(low, 1), max(high, low, 1))
         elif name == "CRFEntityExtractor":
             crf = CRFOptions(
                 max_iterations=int(component.get("max_iterations", 50)),
@@ -164,6 +163,15 @@ def _nlu_config(pipeline: list[dict[str, Any]], notes: list[str]) -> NLUConfig:
         )
     if not names & {"DIETClassifier", "KeywordIntentClassifier", "SklearnIntentClassifier"}:
         notes.append(_warn_once("a pipeline without an intent classifier", "the linear classifier"))
+    if word is None:
+        # the linear intent classifier always has word features; say so rather than add them
+        # silently
+        notes.append(
+            _warn_once(
+                "a pipeline without a word CountVectorsFeaturizer",
+                "word unigrams and bigrams (the intent classifier's own features)",
+            )
+        )
     return NLUConfig(
         fallback_threshold=fallback[0],
         ambiguity_threshold=fallback[1],
@@ -185,10 +193,15 @@ def _policy_config(policies: list[dict[str, Any]], notes: list[str]) -> PolicyCo
         remembers = name in ("MemoizationPolicy", "AugmentedMemoizationPolicy", "TEDPolicy")
         if remembers and policy.get("max_history") is not None:
             histories.append(int(policy["max_history"]))
-        if name == "TEDPolicy" and "TEDPolicy" not in _warned:
-            _warned.add("TEDPolicy")
-            log.info("config.yml: TEDPolicy: story memoization with its max_history stands in")
-        if name == "RulePolicy":
+        if name == "TEDPolicy":
+            notes.append(
+                _warn_once(
+                    "TEDPolicy",
+                    "story memoization over the same max_history (stories match on their "
+                    "last turns)",
+                )
+            )
+        elif name == "RulePolicy":
             fallback_action = str(policy.get("core_fallback_action_name", fallback_action))
             core_threshold = float(policy.get("core_fallback_threshold", core_threshold))
         elif name not in _KNOWN_POLICIES:
