@@ -69,6 +69,9 @@ class ServerSettings(Section):
     workers: int = Field(default=0, ge=0, le=256)  # gunicorn worker processes; 0: one per core
     threads: int = Field(default=32, ge=2, le=1000)  # per worker: each live call holds one
     drain_timeout_s: float = Field(default=300.0, ge=0)  # SIGTERM: calls may finish this long
+    # A call still running at the drain timeout is ended ("we will call you back soon") and
+    # retried this many minutes later, not after the usual wait of dialer.retry.partial.
+    drain_retry_minutes: float = Field(default=5.0, ge=0)
     redis_url: str | None = None  # shared by every instance (API rate limit); None: per process
     redis_key_prefix: str = "voicebot:"  # keys of this deployment in that Redis
     metrics_allow: list[str] = ["127.0.0.1/32", "::1/128"]  # who may read /metrics without a token

@@ -211,4 +211,7 @@ def test_call_still_running_at_the_drain_timeout_is_ended_politely(
         assert call.merchant.next_call_at is not None  # the dialer calls back
     assert exit_code == 0
     assert "ended 1 call(s) at the drain timeout" in server.log()
+    # soon (server.drain_retry_minutes), not after dialer.retry.partial's day; the worker
+    # waited for the drain to record it before exiting
+    assert f"call {result.call_id} will be retried from" in server.log()
     db.dispose()
