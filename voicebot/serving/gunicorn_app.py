@@ -25,8 +25,18 @@ from voicebot.observability.logs import logging_config
 log = logging.getLogger(__name__)
 
 
+def available_cores() -> int:
+    """The cores this process may run on (a container's or taskset's share, not the
+    machine's: os.cpu_count() counts them all)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
 def worker_count(settings: Settings) -> int:
-    return settings.server.workers or os.cpu_count() or 1
+    """server.workers, or one per core this process may use when it is 0."""
+    return settings.server.workers or available_cores()
 
 
 def graceful_timeout_s(settings: Settings) -> int:
@@ -58,6 +68,18 @@ def prepare_metrics_dir() -> tuple[str, bool]:
         if name.endswith(".db"):
             os.unlink(os.path.join(path, name))
     return path, False
+
+
+def tts_choices(settings: Settings) -> list[str]:
+    """Per language, the TTS engine and voice a worker will use and why, decided without
+    starting any TTS worker process."""
+    from voicebot.speech.tts import Synthesizer
+
+    synthesizer = Synthesizer(settings.tts)
+    try:
+        return synthesizer.describe()
+    finally:
+        synthesizer.close()
 
 
 @contextlib.contextmanager
@@ -115,6 +137,7 @@ class VoicebotServer(BaseApplication):  # type: ignore[misc]
             "preload_app": False,  # load after the fork: models and pools are per worker
             "post_worker_init": self._post_worker_init,
             "child_exit": self._child_exit,
+            "worker_exit": self._worker_exit,
             "on_exit": self._on_exit,
             "accesslog": None,
             "logconfig_dict": logging_config(self.log_format),
@@ -137,19 +160,23 @@ class VoicebotServer(BaseApplication):  # type: ignore[misc]
         if self.warm_up:
             with _heartbeat(worker):  # loading can outlast gunicorn's worker timeout
                 services.warm_up(self.settings.dialog.languages)
+            models = f" ({resident_mb() - before:.0f} MB for the models)"
         else:
             services.loaded = True  # loaded on first call, by choice
+            models = ""
+            # warm-up's synthesiser logs this as it starts; say it now all the same
+            for line in tts_choices(self.settings):
+                log.info("%s (voices load on the first uncached sentence)", line)
         tts_pid = services.synthesizer.worker_pid if self.warm_up else None
         log.info(
-            "worker %d ready: %s; dialog %s, recognisers %s, TTS %s; resident %.0f MB"
-            " (%.0f MB for the models)%s",
+            "worker %d ready: %s; dialog %s, recognisers %s, TTS %s; resident %.0f MB%s%s",
             worker.pid,
             "models loaded" if self.warm_up else "models load on the first call",
             self.settings.dialog.project_dir,
             ", ".join(f"{lang}={engine}" for lang, engine in self._engines(services).items()),
             f"worker process {tts_pid}" if tts_pid else "started on the first uncached sentence",
             resident_mb(),
-            resident_mb() - before,
+            models,
             f", TTS worker {resident_mb(tts_pid):.0f} MB" if tts_pid else "",
         )
         if worker.age == 1:  # one sender per instance for deliveries left from before
@@ -182,11 +209,20 @@ class VoicebotServer(BaseApplication):  # type: ignore[misc]
 
         def on_sigterm(sig: int, frame: Any) -> None:
             if not registry.draining:
-                drain_in_background(registry, self.settings)
+                self._drain_thread = drain_in_background(registry, self.settings)
             stop_accepting(sig, frame)
 
         worker.handle_exit = on_sigterm
         signal.signal(signal.SIGTERM, on_sigterm)
+
+    _drain_thread: threading.Thread | None = None  # set in a worker by its SIGTERM
+
+    def _worker_exit(self, _arbiter: Any, _worker: Any) -> None:
+        """In the worker, once its connections are closed: the drain may still be recording
+        the calls it ended (their early retry); let it finish before the process goes."""
+        thread = self._drain_thread
+        if thread is not None and thread.is_alive():
+            thread.join(self.settings.call.end_grace_s + 40)
 
     def _child_exit(self, _arbiter: Any, worker: Any) -> None:
         from prometheus_client import multiprocess
