@@ -43,6 +43,7 @@ class AskHistory:
     slot: str
     asks: int = 0  # how often it was asked (the first time included)
     repeats: int = 0  # "sorry, what?" meanwhile
+    waits: int = 0  # "sure, I will wait" said meanwhile
     last_response: str | None = None  # the wording used last
     responses: list[str] = field(default_factory=list)
     # what the merchant said that might have been an answer: (text, turn index)
@@ -84,6 +85,8 @@ def ask_history(tracker: Tracker, slot: str) -> AskHistory:
                 history.asks += 1
                 history.last_response = metadata.get("utter_action")
                 history.responses.append(str(history.last_response))
+            elif metadata.get("utter_action") == "utter_wait":
+                history.waits += 1
         elif kind == "user":
             intent = str(((event.get("parse_data") or {}).get("intent") or {}).get("name"))
             text = str(event.get("text") or "").strip()

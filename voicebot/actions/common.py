@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -12,6 +13,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 
 DATA = Path(__file__).parent / "data"
+# The NLU training data: which words each intent is said with (see intent_words).
+NLU_DATA = Path(__file__).resolve().parents[2] / "nlu_data"
 
 # The form's questions, in the order they are asked.
 FORM_FIELDS = [
@@ -171,3 +174,39 @@ def count_trailing(tracker: Tracker, intent: str) -> int:
             break
         count += 1
     return count
+
+
+_ANNOTATION = re.compile(r"\[[^\]]*\](?:\{[^}]*\}|\([^)]*\))")
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+
+
+def words_of(text: str) -> list[str]:
+    """The words of a sentence, lower case, without punctuation ("It's" stays one word)."""
+    return _TOKEN.findall(text.lower().replace("’", "'"))
+
+
+@cache
+def intent_words(lang: str, intent: str) -> frozenset[str]:
+    """Every word the NLU training data says `intent` with (entity values left out: they
+    are what the sentence is about, not how the intent is said). Empty when the data is
+    not there."""
+    path = NLU_DATA / f"{lang}.yml"
+    if not path.exists():
+        return frozenset()
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    words: set[str] = set()
+    for block in data.get("nlu") or []:
+        if block.get("intent") != intent:
+            continue
+        for line in str(block.get("examples") or "").splitlines():
+            words.update(words_of(_ANNOTATION.sub(" ", line.strip().lstrip("- "))))
+    return frozenset(words)
+
+
+def unexplained_words(text: str, lang: str, intents: set[str] | list[str]) -> list[str]:
+    """The words of `text` that none of `intents` is said with in the training data: what
+    the sentence says besides "wait", "I don't know" or "no, I meant"."""
+    known: set[str] = set()
+    for intent in intents:
+        known |= intent_words(lang, intent)
+    return [w for w in words_of(text) if w not in known]

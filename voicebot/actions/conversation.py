@@ -20,10 +20,11 @@ from voicebot.dialog.normalise import (
     spell_address,
 )
 
-from .asking import YES_NO_FIELDS, ask_history, current_question, given_up_in_a_row
+from .asking import MAX_ASKS, YES_NO_FIELDS, ask_history, current_question
 from .common import (
     CONFIG_FIELDS,
     CONFIRM_SLOTS,
+    CONTROL_INTENTS,
     FORM_FIELDS,
     SIGNUP_FIELDS,
     count_trailing,
@@ -32,13 +33,15 @@ from .common import (
     join_words,
     labels,
     lang_of,
+    latest_intent,
     latest_text,
     now_of,
     runs_since_progress,
+    unexplained_words,
     value_label,
 )
 from .forms import ValidateOnboardingForm, callback_time_from
-from .questions import AskQuestion, give_up_question
+from .questions import AskQuestion, give_up_not_understood, leave_question
 
 MAX_SILENCES = 3
 # outside a form (no question to count): this many misunderstandings end the call
@@ -304,21 +307,16 @@ def _when_asked_enough(
     slot = current_question(tracker)
     if slot is None or not ask_history(tracker, slot).used_up:
         return None
+    events = leave_question(slot, tracker, dispatcher)
     loop = (tracker.active_loop or {}).get("name")
-    if loop == "onboarding_form" and slot in FORM_FIELDS:
-        if given_up_in_a_row(tracker):
-            return _give_up_not_understood(dispatcher)  # two questions in a row: a person
-        events = give_up_question(slot, tracker, dispatcher)
-        return [*events, *_back_to_form(tracker)] if back_to_form else events
-    if loop == "callback_form":
-        dispatcher.utter_message(response="utter_callback_later")
-        return end_call("callback_requested")
-    return _give_up_not_understood(dispatcher)
+    goes_on = loop == "onboarding_form" and slot in FORM_FIELDS
+    if back_to_form and goes_on and not any(e.get("name") == "action_hangup" for e in events):
+        return [*events, *_back_to_form(tracker)]
+    return events
 
 
 def _give_up_not_understood(dispatcher: CollectingDispatcher) -> list[EventType]:
-    dispatcher.utter_message(response="utter_not_understood_end")
-    return end_call("not_understood", [SlotSet("human_requested", True)])
+    return give_up_not_understood(dispatcher)
 
 
 def _back_to_form(tracker: Tracker) -> list[EventType]:
@@ -332,7 +330,7 @@ class ActionRepeatLast(Action):
     """ "Sorry, what was that?": inside a form the form asks its question again (slower the
     first time, shorter the second, with the keypad or a consultant offered the third, see
     questions.py); a question asked MAX_ASKS times is left for staff. Outside a form the
-    last bot message is said again, slowly."""
+    last bot message is said again, slowly, at most MAX_ASKS - 1 times."""
 
     def name(self) -> str:
         return "action_repeat_last"
@@ -346,6 +344,11 @@ class ActionRepeatLast(Action):
             if ask_history(tracker, slot).repeats <= 1:
                 dispatcher.utter_message(response="utter_repeat_ack")
             return []
+        # no question to count: the times said again since the conversation last moved on
+        # (this one included) count instead, so the same words are said at most MAX_ASKS
+        # times; then a consultant calls back
+        if runs_since_progress(tracker, self.name()) + 1 >= MAX_ASKS:
+            return _give_up_not_understood(dispatcher)
         for event in reversed(tracker.events):
             if event.get("event") == "bot" and event.get("text"):
                 dispatcher.utter_message(text=event["text"], metadata={"speech_rate": "slow"})
@@ -403,13 +406,48 @@ def _last_response(tracker: Tracker) -> str | None:
     return None
 
 
+# "sure, I will wait" is said this often per question; a further wait asks the question
+# again (an ask like any other, so the call cannot wait forever on one question)
+MAX_WAITS = 2
+
+
+class ActionHandleWait(Action):
+    """ "Hold on, let me check": the bot waits, saying so. An answer the NLU took for a wait
+    ("Cukiernia Słodka Chwila") is taken: a value with words no wait is said with, at once
+    where the value shows it is one (a number, an address); a name or words kept as said
+    once the bot has already waited. After MAX_WAITS waits the question is asked again."""
+
+    def name(self) -> str:
+        return "action_handle_wait"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        slot = current_question(tracker)
+        waits = ask_history(tracker, slot).waits if slot else 0
+        answer = answer_instead(tracker, domain, free_text=waits > 0)
+        if answer:
+            return [*(SlotSet(k, v) for k, v in answer.items()), *_back_to_form(tracker)]
+        if slot is None or waits < MAX_WAITS:
+            dispatcher.utter_message(response="utter_wait")
+            return []
+        done = _when_asked_enough(tracker, dispatcher)
+        if done is not None:
+            return done
+        return _back_to_form(tracker)
+
+
 class ActionSkipField(Action):
-    """ "I don't know" / "skip": the field stays open, is flagged, and the form moves on."""
+    """ "I don't know" / "skip": the field stays open, is flagged, and the form moves on;
+    an answer inside the hedge is taken instead."""
 
     def name(self) -> str:
         return "action_skip_field"
 
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        # "not sure yet, probably Dębowy Kąt", "when the website's ready, I'm not sure": a
+        # hedge around an answer is the answer (flagged), not a skip
+        answer = answer_instead(tracker, domain, free_text=True)
+        if answer:
+            return [SlotSet(k, v) for k, v in answer.items()]
         slot = tracker.get_slot("requested_slot")
         skipped = list(tracker.get_slot("skipped_fields") or [])
         if slot and slot not in skipped:
@@ -427,13 +465,24 @@ class ActionCorrectField(Action):
 
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         target = self._target(tracker)
+        fitted = False
         for candidate in self._recent_fields(tracker):
             # "no, I said five hundred": the recent field the new words fit
             default = target is None or target == self._last(tracker)
             if default and await self._new_value(candidate, dispatcher, tracker, domain):
-                target = candidate
+                target, fitted = candidate, True
                 break
+        if not fitted:
+            # "It's Kwame Mensah" to the name question: no field the words fit, and words
+            # besides "no, I meant": the answer to the question being asked
+            answer = answer_instead(tracker, domain, free_text=True)
+            if answer:
+                return [SlotSet(k, v) for k, v in answer.items()]
         if target is None:
+            if self._last(tracker) is None:
+                # nothing answered yet, so nothing to correct: the question again (counted)
+                dispatcher.utter_message(response="utter_not_understood")
+                return []
             dispatcher.utter_message(response="utter_correct_which")
             return []
         corrected = [*(tracker.get_slot("corrected_fields") or []), target]
@@ -505,27 +554,88 @@ class ActionCorrectField(Action):
 
     @staticmethod
     async def _new_value(target, dispatcher, tracker, domain) -> dict[str, Any]:
-        """Reuse the form's extraction as if the field had just been asked."""
-        form = ValidateOnboardingForm()
-        dispatcher = CollectingDispatcher()  # a probe: its complaints are not said aloud
-        probe = tracker.copy()
-        probe.slots = {**tracker.slots, "requested_slot": target}
-        probe.latest_message = {
-            **(tracker.latest_message or {}),
-            "intent": {"name": "inform", "confidence": 1.0},
-        }
-        extract = getattr(form, f"extract_{target}", None)
-        if extract is None:
+        """Reuse the form's extraction as if the field had just been asked; a correction
+        sentence is not a name: ask again instead."""
+        return probe_value(target, tracker, domain, names=False)
+
+
+NAME_FIELDS = {"contact_name", "store_name"}
+
+
+def probe_value(
+    slot: str, tracker: Tracker, domain: DomainDict, *, names: bool = True
+) -> dict[str, Any]:
+    """The slot values the form would take from the latest message if it had been a plain
+    answer to `slot` (its own extraction and validation; complaints are not said)."""
+    form = ValidateOnboardingForm()
+    dispatcher = CollectingDispatcher()  # a probe: its complaints are not said aloud
+    probe = tracker.copy()
+    probe.slots = {**tracker.slots, "requested_slot": slot}
+    probe.latest_message = {
+        **(tracker.latest_message or {}),
+        "intent": {"name": "inform", "confidence": 1.0},
+    }
+    extract = getattr(form, f"extract_{slot}", None)
+    if extract is None or (slot in NAME_FIELDS and not names):
+        return {}
+    found = extract(dispatcher, probe, domain)
+    if not found or found.get(slot) in (None, "", []):
+        return {}
+    validate = getattr(form, f"validate_{slot}", None)
+    if validate is not None:
+        checked = validate(found[slot], dispatcher, probe, domain)
+        if checked.get(slot) is None or checked.get("given_up_fields"):
             return {}
-        found = extract(dispatcher, probe, domain)
-        if not found or found.get(target) in (None, "", []):
+        found.update(checked)
+    return found
+
+
+def answer_instead(tracker: Tracker, domain: DomainDict, *, free_text: bool) -> dict[str, Any]:
+    """The merchant's words as an answer to the question being asked, although the NLU
+    heard a correction, an "I don't know", a wait or chitchat in them ("It's Kwame Mensah",
+    "Cukiernia Słodka Chwila", "not sure, probably Dębowy Kąt"): the form's own extraction
+    gives a value, and words are left over that the intent is never said with. A name, or
+    words kept as said, count only with `free_text` (any sentence could be one) and only
+    when the value itself holds such words, and are flagged for staff as a guess. Empty: no
+    answer."""
+    slot = current_question(tracker)
+    if (tracker.active_loop or {}).get("name") != "onboarding_form" or slot not in FORM_FIELDS:
+        return {}
+    if slot in YES_NO_FIELDS:
+        return {}  # "no idea", "no, wait": a yes or no read into them would be a guess
+    message = tracker.latest_message or {}
+    if any(e.get("entity") == "field" for e in message.get("entities") or []):
+        return {}  # "change the e-mail": about another field
+    intent = latest_intent(tracker)
+    lang = lang_of(tracker)
+    left = unexplained_words(latest_text(tracker), lang, {intent})
+    if not left:
+        return {}
+    found = probe_value(slot, tracker, domain)
+    if not found:
+        return {}
+    value = found[slot]
+    as_said = (
+        slot in NAME_FIELDS
+        or (slot == "launch_date" and value != ASAP and not _is_day(str(value)))
+        or (slot == "industry" and value == "other")
+    )
+    if as_said:
+        if not free_text:
             return {}
-        if target in ("contact_name", "store_name"):
-            return {}  # a correction sentence is not a name: ask again instead
-        validate = getattr(form, f"validate_{target}", None)
-        if validate is not None:
-            checked = validate(found[target], dispatcher, probe, domain)
-            if checked.get(target) is None:
-                return {}
-            found.update(checked)
-        return found
+        own = unexplained_words(str(value), lang, CONTROL_INTENTS | {intent})
+        if not own:
+            return {}
+        # the NLU heard something else in these words: staff check the value beside them
+        guessed_fields = list(found.get("guessed_fields", tracker.get_slot("guessed_fields")) or [])
+        if slot not in guessed_fields:
+            found["guessed_fields"] = [*guessed_fields, slot]
+    return found
+
+
+def _is_day(value: str) -> bool:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

@@ -1,6 +1,11 @@
 """Asking a form's question: one `action_ask_<slot>` per question, so the wording can change
 when the question comes back (slower, shorter, a different question, the keypad offered),
-and leaving a question for staff once it has been asked MAX_ASKS times."""
+and leaving a question for staff once it has been asked MAX_ASKS times.
+
+The ask itself is the safety net: whatever brought a question back (a repeat, a silence, a
+correction with nothing to correct, a wait, chitchat, a misunderstanding), an ask that would
+be the fifth is not said; the question is left for staff and the form goes on, so a call
+cannot loop on one question."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -20,9 +25,10 @@ from .asking import (
     AskHistory,
     ask_history,
     choose_style,
+    given_up_in_a_row,
     offer_response,
 )
-from .common import FORM_FIELDS, latest_intent
+from .common import FORM_FIELDS, end_call, latest_intent
 
 # Questions asked through action_ask_<slot> (the opening's, the callback's and the form's).
 ASKED_SLOTS = ["good_time", "callback_time", *FORM_FIELDS]
@@ -48,6 +54,13 @@ class AskQuestion(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         history = ask_history(tracker, self.slot)
+        if history.used_up:
+            # asked MAX_ASKS times already, whatever brought it back: no fifth ask
+            loop = (tracker.active_loop or {}).get("name")
+            events = leave_question(self.slot, tracker, dispatcher)
+            if loop == "onboarding_form" and not _ends_call(events):
+                events.append(FollowupAction(loop))  # the form goes on to its next question
+            return events
         responses = (domain or {}).get("responses") or {}
         base = f"utter_ask_{self.slot}"
         style = choose_style(history, latest_intent(tracker), f"{base}_rephrase" in responses)
@@ -108,3 +121,29 @@ def give_up_question(
 ) -> list[EventType]:
     dispatcher.utter_message(response="utter_skip_gave_up")
     return [SlotSet(name, value) for name, value in given_up_values(slot, tracker).items()]
+
+
+def _ends_call(events: list[EventType]) -> bool:
+    return any(e.get("event") == "followup" and e.get("name") == "action_hangup" for e in events)
+
+
+def leave_question(
+    slot: str, tracker: Tracker, dispatcher: CollectingDispatcher
+) -> list[EventType]:
+    """The events once `slot` has been asked MAX_ASKS times: a form question is left for
+    staff (the onboarding form goes on); where a question cannot be left open, the call
+    ends: the callback's time is left to a consultant, the opening to a person's call."""
+    loop = (tracker.active_loop or {}).get("name")
+    if loop == "onboarding_form" and slot in FORM_FIELDS:
+        if given_up_in_a_row(tracker):
+            return give_up_not_understood(dispatcher)  # two questions in a row: a person
+        return give_up_question(slot, tracker, dispatcher)
+    if loop == "callback_form":
+        dispatcher.utter_message(response="utter_callback_later")
+        return end_call("callback_requested")
+    return give_up_not_understood(dispatcher)
+
+
+def give_up_not_understood(dispatcher: CollectingDispatcher) -> list[EventType]:
+    dispatcher.utter_message(response="utter_not_understood_end")
+    return end_call("not_understood", [SlotSet("human_requested", True)])
