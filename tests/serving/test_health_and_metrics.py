@@ -141,6 +141,10 @@ def test_metrics_from_allowed_addresses_or_with_the_token(settings: Settings, db
         assert found[("voicebot_webhook_deliveries", (("state", "pending"),))] == 2
         assert found[("voicebot_webhook_deliveries", (("state", "delivered"),))] == 0
         assert found[("voicebot_dialer_queue_depth", ())] == 1
+        for outcome in ("completed", "partial", "voicemail", "error"):  # before any call
+            assert ("voicebot_calls_finished_total", (("outcome", outcome),)) in found
+        for cache in ("hit", "miss"):
+            assert ("voicebot_tts_requests_total", (("cache", cache),)) in found
 
     closed = settings.model_copy(
         update={
@@ -182,6 +186,10 @@ def test_metrics_of_worker_processes_are_added_up(monkeypatch, tmp_path) -> None
     assert found[("voicebot_dialer_queue_depth", ())] == 0
     # claims are counted and served by the dialer's own process, not as a 0 here
     assert ("voicebot_dialer_claims_total", ()) not in found
+    # label values that no call has used yet are there, at 0
+    assert found[("voicebot_calls_finished_total", (("outcome", "partial"),))] == 0
+    assert found[("voicebot_tts_requests_total", (("cache", "miss"),))] == 0
+    assert found[("voicebot_tts_synthesis_seconds_count", (("cache", "hit"),))] == 0
     db.dispose()
 
 

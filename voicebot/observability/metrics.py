@@ -75,6 +75,23 @@ TTS_SECONDS = Histogram(
     ["cache"],
     buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0),
 )
+TTS_CACHE_STATES = ("hit", "miss")
+
+
+def _precreate_label_values() -> None:
+    """Every outcome and cache state at 0 from the start, so the families (and a rate()
+    over them) exist before the first call rather than appearing with it."""
+    from voicebot.scheduling.states import CallOutcome
+
+    for outcome in CallOutcome:
+        CALLS_FINISHED.labels(outcome.value)
+    for cache in TTS_CACHE_STATES:
+        TTS_REQUESTS.labels(cache)
+        TTS_SECONDS.labels(cache)
+
+
+_precreate_label_values()
+
 # The dialer's own figures, served by `voicebot dialer run --metrics-port` (the dialer is a
 # process of its own, apart from the servers): its registry holds only them and the
 # process's CPU and memory, so the call tier's metrics do not show there as zeros.
