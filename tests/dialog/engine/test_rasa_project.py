@@ -8,6 +8,8 @@ import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -264,3 +266,40 @@ def test_failed_stories_and_intent_report_as_rasa_writes_them(tmp_path: Path) ->
     assert report["inform"]["recall"] == 1.0
     assert {"precision", "recall", "f1-score", "support"} <= set(report["inform"])
     assert 0 < report["accuracy"] < 1
+
+
+# --- the real action server through endpoints.yml --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bot", "package"), [(PIZZA_BOT, "actions"), (VET_BOT, "vet_actions")], ids=["pizza", "vet"]
+)
+def test_dialog_test_from_the_project_with_endpoints_url(
+    bot: Path, package: str, tmp_path: Path
+) -> None:
+    """As a Rasa user runs it: endpoints.yml names the action server's URL, and
+    `voicebot dialog test .` runs in the project's directory with no flags."""
+    project = tmp_path / bot.name
+    shutil.copytree(bot, project, ignore=shutil.ignore_patterns("__pycache__", "results"))
+    with rasa_action_server(project, package) as url:
+        (project / "endpoints.yml").write_text(f'action_endpoint:\n  url: "{url}"\n')
+        # the server has imported the actions; without them here nothing can run in process
+        shutil.rmtree(project / package)
+        env = {k: v for k, v in os.environ.items() if k != "VOICEBOT_CONFIG"}
+        done = subprocess.run(
+            [sys.executable, "-c", "from voicebot.cli import main; main()", "dialog", "test", "."],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert " passed, 0 failed" in done.stdout and "FAIL" not in done.stdout
+    assert (
+        (project / "results" / "failed_test_stories.yml")
+        .read_text()
+        .startswith("# None of the test stories failed")
+    )
+    assert json.loads((project / "results" / "intent_report.json").read_text())["accuracy"] > 0.9
