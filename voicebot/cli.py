@@ -42,7 +42,12 @@ def _describe(exc: Exception) -> str:
     "config_file",
     type=click.Path(dir_okay=False),
     envvar="VOICEBOT_CONFIG",
-    help="Settings file (default: ./config.yml).",
+    help=(
+        "Settings file. Default: $VOICEBOT_CONFIG, else ./voicebot.yml, else ./config.yml "
+        "unless it is a Rasa model configuration (Rasa's top-level keys such as pipeline or "
+        "policies and none of voicebot's sections); with none, the built-in defaults and "
+        "VOICEBOT_* variables."
+    ),
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
 @click.pass_context

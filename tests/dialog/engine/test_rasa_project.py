@@ -303,3 +303,12 @@ def test_dialog_test_from_the_project_with_endpoints_url(
         .startswith("# None of the test stories failed")
     )
     assert json.loads((project / "results" / "intent_report.json").read_text())["accuracy"] > 0.9
+
+
+def test_config_option_help_states_the_lookup_rule() -> None:
+    shown = " ".join(CliRunner().invoke(cli, ["--help"]).output.split())
+    assert "default: ./config.yml" not in shown
+    assert (
+        "Default: $VOICEBOT_CONFIG, else ./voicebot.yml, else ./config.yml unless it is a Rasa "
+        "model configuration"
+    ) in shown
