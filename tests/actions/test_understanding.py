@@ -195,6 +195,23 @@ def test_a_name_no_value_stands_for_makes_the_list_partial() -> None:
         ("Dewocjonalia, różańce.", "pl", "religious_ceremonial"),
         ("Walizki i plecaki.", "pl", "luggage_bags"),
         ("Obrazy i plakaty.", "pl", "arts_entertainment"),
+        # breadth: product words of each category, both languages
+        ("Spares for old Land Rovers: clutches, exhausts, radiators.", "en", "automotive"),
+        ("Używane części zamienne, silniki i skrzynie biegów.", "pl", "automotive"),
+        ("Handmade soaps and bath bombs.", "en", "health_beauty"),
+        ("Naturalne mydła i balsamy.", "pl", "health_beauty"),
+        ("Haberdashery: ribbons, buttons, knitting yarn.", "en", "arts_entertainment"),
+        ("Pasmanteria, włóczki, tkaniny.", "pl", "arts_entertainment"),
+        ("Reptile and aquarium supplies, tanks and heaters.", "en", "animals_pets"),
+        ("Karmy, obroże i legowiska dla psów.", "pl", "animals_pets"),
+        ("Cakes to order, cookies and brownies.", "en", "groceries"),
+        ("Torty, pierniki i ciasteczka.", "pl", "groceries"),
+        ("Toner, notebooks and envelopes for offices.", "en", "office_supplies"),
+        ("Komody i regały z litego drewna.", "pl", "furniture"),
+        ("Tents, sleeping bags and trekking poles.", "en", "sporting_goods"),
+        ("Pluszaki, klocki i puzzle.", "pl", "toys_games"),
+        ("Rugs, cushions and lamps.", "en", "home_garden"),
+        ("Etui, ładowarki i powerbanki.", "pl", "electronics"),
     ],
 )
 def test_industries_outside_the_old_seven_map_to_the_taxonomy(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -11,6 +12,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from voicebot.dialog.normalise import (
+    after_correction,
     corrected,
     parse_datetime,
     parse_domain,
@@ -209,6 +211,11 @@ class ValidateOnboardingForm(FormValidationAction):
     def _extract_yes_no(self, tracker: Tracker, slot: str) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != slot:
             return {}
+        # "Only the coffee ones... no, yeah, bring everything over": the answer after a
+        # self-correction is the answer, whatever the NLU made of the whole
+        revised = _revised_yes_no(latest_text(tracker), lang_of(tracker))
+        if revised is not None and not _not_an_answer(tracker):
+            return {slot: revised}
         intent = latest_intent(tracker)
         if intent == "affirm":
             return {slot: True}
@@ -424,6 +431,18 @@ def _quantity(tracker: Tracker):  # type: ignore[no-untyped-def]
     lang = lang_of(tracker)
     text = latest_text(tracker)
     return parse_quantity(corrected(text, lang), lang) or parse_quantity(text, lang)
+
+
+def _revised_yes_no(text: str, lang: str) -> bool | None:
+    """The yes or no said after a self-correction, when something else came before it (a
+    leading "No, ..." is the answer itself, not a correction)."""
+    after = after_correction(text, lang)
+    if after is None:
+        return None
+    first_clause = re.split(r"[,.;:!?…]", text.strip(), maxsplit=1)[0]
+    if not first_clause.strip() or parse_yes_no(first_clause, lang) is not None:
+        return None
+    return parse_yes_no(after, lang)
 
 
 def _is_iso_day(value: str) -> bool:
