@@ -55,12 +55,13 @@ class JsonLinesFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, process, call id, message."""
 
     def format(self, record: logging.LogRecord) -> str:
+        call_id = getattr(record, "call_id", "-")
         entry: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "pid": record.process,
-            "call_id": None if getattr(record, "call_id", "-") == "-" else record.call_id,
+            "call_id": None if call_id == "-" else call_id,
             "message": record.getMessage(),
         }
         if record.exc_info:

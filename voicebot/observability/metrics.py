@@ -275,6 +275,6 @@ def exposition(db: Database) -> bytes:
     if os.environ.get(MULTIPROC_ENV):
         MultiProcessCollector(registry)
     else:
-        registry.register(_ProcessCollector())  # type: ignore[arg-type]
-    registry.register(DatabaseCollector(db))  # type: ignore[arg-type]
+        registry.register(_ProcessCollector())
+    registry.register(DatabaseCollector(db))
     return generate_latest(registry)

@@ -100,7 +100,7 @@ def _heartbeat(worker: Any, every_s: float = 5.0) -> Iterator[None]:
         thread.join()
 
 
-class VoicebotServer(BaseApplication):  # type: ignore[misc]
+class VoicebotServer(BaseApplication):
     """gunicorn's arbiter, configured from our settings rather than its command line."""
 
     def __init__(
