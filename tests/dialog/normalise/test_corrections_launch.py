@@ -131,3 +131,18 @@ def test_a_domain_is_said_in_its_own_clause_and_written_without_diacritics(
 def test_an_email_with_polish_letters_and_a_conjunction() -> None:
     assert parse_email("basia małpa glina i szkło kropka pl", "pl") == "basia@glinaiszklo.pl"
     assert parse_email("dan at spoke and chain dot co dot uk", "en") == "dan@spokeandchain.co.uk"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "day"),
+    [
+        ("In about three weeks.", "en", "2026-12-14"),
+        ("In roughly a month?", "en", "2026-12-23"),
+        ("Za jakieś trzy tygodnie.", "pl", "2026-12-14"),
+        ("Za około miesiąc.", "pl", "2026-12-23"),
+    ],
+)
+def test_a_hedged_relative_date_is_that_many_days_away(text: str, lang: str, day: str) -> None:
+    now = datetime.fromisoformat("2026-11-23T09:30:00+00:00")
+    when = parse_launch_date(text, lang, now, "Europe/Warsaw")
+    assert when is not None and when.value == day

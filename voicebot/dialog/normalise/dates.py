@@ -215,6 +215,9 @@ class _Scanner:
     def relative_at(self, i: int) -> int | None:
         """ "za dwa tygodnie", "in a week", "za pół godziny": returns the index after it."""
         unit_keys = self.rules.dates.get("units", {})
+        # "in about two weeks", "za jakieś dwa tygodnie": the hedge does not move the day
+        while self.tok(i) in self.rules.numbers.approximate and self.tok(i + 1):
+            i += 1
         count = 1.0
         j = i
         spans = find_numbers(self.tokens[i : i + 4], self.rules.code)
