@@ -54,10 +54,11 @@ class CallRecord:
         self._turn_ids: dict[int, int] = {}  # dialog turn index -> stored turn id
         self._written: dict[str, tuple[Any, ...]] = {}  # field -> what was last written
 
-    def open(self) -> CallOpening:
-        """The stream is up: mark the call in progress and gather what is known already."""
+    def open(self, *, stream_sid: str | None = None) -> CallOpening:
+        """The stream is up: mark the call in progress (with the line's stream SID) and
+        gather what is known already."""
         with self.db.session() as s:
-            call = crm_calls.mark_stream_started(s, self.call_id, stream_sid=None)
+            call = crm_calls.mark_stream_started(s, self.call_id, stream_sid=stream_sid)
             merchant = call.merchant
             self.merchant_id = merchant.id
             return CallOpening(

@@ -23,7 +23,8 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,7 @@ from voicebot.call.ports import (
 )
 from voicebot.call.recording import StereoRecorder
 from voicebot.call.services import CallServices
-from voicebot.call.speculation import Speculator, same_answer
+from voicebot.call.speculation import SpeculationStats, Speculator, same_answer
 from voicebot.call.transport import Transport
 from voicebot.call.turn_taking import (
     BargeIn,
@@ -85,6 +86,27 @@ DTMF_YES, DTMF_NO = "1", "2"
 OUTCOMES = {o.value: o for o in CallOutcome}
 # Responses that carry the legal disclosures (virtual assistant, recorded, why, opt-out).
 DISCLOSURE_RESPONSES = ("utter_opening",)
+# How far back the arrival time of a merchant frame is kept (voice-to-voice latency is
+# measured from the last speech frame of an answer, which ended at most this long ago).
+ARRIVALS_WINDOW_MS = 120_000
+
+
+class FrameArrivals:
+    """When each recent 20 ms frame of merchant audio arrived: a fixed ring, written by the
+    line's reader thread and read by the worker (each slot is replaced whole)."""
+
+    def __init__(self, window_ms: int = ARRIVALS_WINDOW_MS) -> None:
+        self._slots: list[tuple[int, float] | None] = [None] * max(1, window_ms // FRAME_MS)
+
+    def add(self, frame: int, arrived: float) -> None:
+        self._slots[frame % len(self._slots)] = (frame, arrived)
+
+    def get(self, frame: int) -> float | None:
+        slot = self._slots[frame % len(self._slots)]
+        return slot[1] if slot is not None and slot[0] == frame else None
+
+    def __len__(self) -> int:
+        return sum(slot is not None for slot in self._slots)
 
 
 @dataclass(frozen=True)
@@ -146,7 +168,7 @@ class CallSession:
         self._queue: queue.Queue[LineMessage] = queue.Queue()
         self._worker: threading.Thread | None = None
         self._received_samples = 0  # the line clock, advanced by the reader thread
-        self._frame_arrivals: dict[int, float] = {}  # frame index -> monotonic arrival
+        self._frame_arrivals = FrameArrivals()  # frame index -> monotonic arrival, recent only
         self._last_chunk: int | None = None
 
         # Worker state.
@@ -168,6 +190,8 @@ class CallSession:
         self._conversation: Conversation | None = None
         self._stream: RecognitionStream | None = None
         self._speculator: Speculator | None = None
+        # what became of the prepared replies, per kind of answer the bot waited for
+        self.speculation_by_kind: dict[str, SpeculationStats] = {}
         self._turn_index = 0
         self._bot_turn_ids: dict[str, int] = {}  # mark -> stored turn id
         self._bot_texts: dict[str, str] = {}  # mark -> text (disclosure events)
@@ -196,7 +220,7 @@ class CallSession:
         self.recorder.add_merchant(pcm16)
         start_ms = self.line_ms
         self._received_samples += len(pcm16) // 2
-        self._frame_arrivals[self.line_ms // FRAME_MS] = time.monotonic()
+        self._frame_arrivals.add(self.line_ms // FRAME_MS, time.monotonic())
         self._queue.put(Audio(pcm16, start_ms))
 
     def mark_played(self, name: str) -> None:
@@ -251,7 +275,7 @@ class CallSession:
 
     def _handle(self, message: LineMessage) -> None:
         if isinstance(message, Started):
-            self._on_start()
+            self._on_start(message.stream_sid)
         elif isinstance(message, Audio):
             self._on_audio(message.pcm16)
             self.handled_ms = message.start_ms + len(message.pcm16) * 1000 // (2 * RATE)
@@ -273,8 +297,8 @@ class CallSession:
         log.info("call %s: ended from outside (%s)", self.call_id, message.outcome.value)
         self._respond(_Goodbye([_Said(message.text)]), None)
 
-    def _on_start(self) -> None:
-        opening = self.record.open()
+    def _on_start(self, stream_sid: str | None) -> None:
+        opening = self.record.open(stream_sid=stream_sid)
         self.language = opening.language or self.language
         agent = self.services.agent
         known = agent.domain.slots  # the dialog refuses slots it does not declare
@@ -346,19 +370,38 @@ class CallSession:
             return
         complete = self.expectation.endpoint_silence_ms(heard) <= self.expectation.times.short_ms
         if not complete:
-            speculator.drop()  # the answer goes on: what was prepared no longer fits
+            with self._tally():
+                speculator.drop()  # the answer goes on: what was prepared no longer fits
             return
         if speculator.pending_text is not None and same_answer(speculator.pending_text, heard):
             return  # already preparing this one (and a tracker copy is not free)
-        speculator.consider(
-            heard.strip(),
-            tracker=tracker_json(conversation.tracker),
-            language=self.language,
-            metadata={
-                "turn_index": self._turn_index,
-                "interrupted": self.turns.interrupted_recently(),
-            },
-        )
+        with self._tally():
+            speculator.consider(
+                heard.strip(),
+                tracker=tracker_json(conversation.tracker),
+                language=self.language,
+                metadata={
+                    "turn_index": self._turn_index,
+                    "interrupted": self.turns.interrupted_recently(),
+                },
+            )
+
+    @contextmanager
+    def _tally(self) -> Iterator[None]:
+        """Count what a speculator call started, used or threw away under the kind of answer
+        the bot waits for (the call.media event carries them to benchmarks)."""
+        assert self._speculator is not None
+        before = replace(self._speculator.stats)
+        try:
+            yield
+        finally:
+            after = self._speculator.stats
+            mine = self.speculation_by_kind.setdefault(
+                self.expectation.kind.value, SpeculationStats()
+            )
+            mine.started += after.started - before.started
+            mine.used += after.used - before.used
+            mine.discarded += after.discarded - before.discarded
 
     # -- decisions -------------------------------------------------------------------------
     def _carry_out(self, decisions: list[Decision], final: SpeechEventLike | None = None) -> None:
@@ -450,10 +493,11 @@ class CallSession:
         speculation = "none"
         if self._speculator is not None:
             reply = [m.text for m in result.messages if m.text]
-            if answer.endpoint_silence_ms is not None:  # spoken: the final result decides
-                speculation = self._speculator.outcome(answer.text, reply)
-            else:  # keys or silence: nothing spoken matches
-                self._speculator.drop()
+            with self._tally():
+                if answer.endpoint_silence_ms is not None:  # spoken: the final result decides
+                    speculation = self._speculator.outcome(answer.text, reply)
+                else:  # keys or silence: nothing spoken matches
+                    self._speculator.drop()
         stored = replace(answer.stored, intent=intent or answer.stored.intent)
         self._respond(result, answer, answered=(index, stored), speculation=speculation)
 
@@ -607,9 +651,19 @@ class CallSession:
                 "processing_ms": self.stats.processing_ms,
                 "barge_ins": self.stats.barge_ins,
                 "timings": [asdict(t) for t in self.stats.timings],
+                "speculation": self._speculation_figures(),
             },
         )
         log.info("call %s: finished, outcome %s", self.call_id, self.outcome.value)
+
+    def _speculation_figures(self) -> dict[str, Any]:
+        """Prepared replies started, used and thrown away (at an endpoint, or dropped while
+        the merchant went on), in all and per kind of answer."""
+        total = self._speculator.stats if self._speculator is not None else SpeculationStats()
+        return {
+            **asdict(total),
+            "by_kind": {kind: asdict(stats) for kind, stats in self.speculation_by_kind.items()},
+        }
 
     def _keep_unanswered_words(self) -> None:
         """The merchant hung up mid-sentence: keep what they said, unanswered."""
