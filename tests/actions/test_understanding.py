@@ -87,6 +87,12 @@ def test_a_name_picked_out_of_several_parts_is_flagged_as_a_guess(
     assert take.value == name and take.unsure
 
 
+def test_a_name_with_words_in_lower_case_among_capitals_is_flagged() -> None:
+    assert take_name("Yes, Willow and reed maybe later", "en").unsure
+    assert not take_name("Mydlarnia pod Lawendą.", "pl").unsure
+    assert not take_name("stolarnia pod lipą", "pl").unsure
+
+
 def test_parts_that_are_not_one_name_are_all_kept_and_the_bot_is_unsure() -> None:
     take = take_name("lep na mymach, ja nie ląży o dół", "pl")
     assert take.value == "Lep na Mymach, Ja Nie Ląży o Dół" and take.unsure

@@ -215,6 +215,15 @@ def _looks_like_name(candidate: _Candidate, lang: str) -> bool:
     return False
 
 
+def _plain_words(candidate: _Candidate, lang: str) -> bool:
+    """In text written with capitals, a name word written in lower case (not a connective):
+    likely a word of the sentence left in the name ("Spoke and chain, I think")."""
+    connectives = {p[0] for p in _phrase_list(lang, "connectives") if len(p) == 1}
+    return any(
+        word[:1].islower() and _bare(word) not in connectives for word in candidate.words[1:]
+    ) or (not candidate.sentence_start and candidate.words[0][:1].islower())
+
+
 def _contained(small: list[str], big: list[str]) -> bool:
     return len(small) <= len(big) and any(
         big[i : i + len(small)] == small for i in range(len(big) - len(small) + 1)
@@ -277,7 +286,12 @@ def take_name(text: str, lang: str) -> NameTake:
         kept, guess = [kept[-1]], True
     # parts that are not one name said twice are all kept (a misheard name loses no word),
     # and the bot is unsure of them
-    unsure = guess or len(kept) > 1 or sum(len(c.words) for c in kept) > MAX_NAME_WORDS
+    unsure = (
+        guess
+        or len(kept) > 1
+        or sum(len(c.words) for c in kept) > MAX_NAME_WORDS
+        or (cased and any(_plain_words(c, lang) for c in kept))
+    )
     return NameTake(", ".join(name_case(c.words, lang) for c in kept), unsure)
 
 
