@@ -5,10 +5,15 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from voicebot.cli_context import AppContext, UserError, pass_app
+
+if TYPE_CHECKING:
+    from voicebot.dialog.evaluate import ExtractorComparison
+    from voicebot.dialog.stories import CheckpointWarning, Story
 
 
 def _project_dir(app: AppContext, given: str | None) -> Path:
@@ -127,7 +132,7 @@ def test_command(
     failed = 0
     results = []
 
-    def language_of(story) -> str:  # type: ignore[no-untyped-def]
+    def language_of(story: Story) -> str:
         return language or _story_language(story.location, agent.languages, agent.default_language)
 
     for index, story in enumerate(stories):
@@ -171,7 +176,7 @@ def test_command(
         sys.exit(1)
 
 
-def _echo_warnings(warnings: list) -> None:  # type: ignore[type-arg]
+def _echo_warnings(warnings: list[CheckpointWarning]) -> None:
     for warning in warnings:
         click.secho(f"WARNING  {warning}", fg="yellow", err=True)
 
@@ -305,7 +310,7 @@ def evaluate_command(
             _print_comparison(comparison)
 
 
-def _print_comparison(comparison) -> None:  # type: ignore[no-untyped-def]
+def _print_comparison(comparison: ExtractorComparison) -> None:
     """Per-entity precision/recall/F1: rule-only extractor (before) and with the CRF (after);
     n/a where a figure is undefined (precision of an extractor that predicted nothing)."""
     from voicebot.dialog.evaluate import shown

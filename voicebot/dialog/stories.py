@@ -408,7 +408,7 @@ def read_story_graph(files: list[Path], *, test: bool = False) -> StoryGraph:
             if not isinstance(blocks, list):
                 raise StoryError(f"{where(content, key)}: '{key}' must be a list")
             for block in blocks:
-                if not isinstance(block, dict) or kind not in block:
+                if not isinstance(block, LineDict) or kind not in block:
                     raise StoryError(f"{where(blocks)}: each entry of '{key}' needs '{kind}'")
                 found += _read_block(block, kind, test, len(found))
     warnings: list[CheckpointWarning] = []

@@ -82,8 +82,9 @@ def _shown_slots(slots: dict[str, Any], names: list[str]) -> str:
 def run_story(agent: Agent, story: Story, language: str, index: int = 0) -> StoryResult:
     steps = list(story.steps)
     initial: dict[str, Any] = {}
-    while steps and isinstance(steps[0], SlotStep) and not steps[0].alternatives:
-        initial.update({k: v for k, v in steps.pop(0).slots.items() if v is not ANY_VALUE})
+    while steps and isinstance(first := steps[0], SlotStep) and not first.alternatives:
+        steps.pop(0)
+        initial.update({k: v for k, v in first.slots.items() if v is not ANY_VALUE})
     conv = agent.new_conversation(f"test-story-{index}", language=language, slots=initial)
     transcript: list[str] = []
 
