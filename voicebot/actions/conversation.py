@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -479,6 +480,9 @@ class ActionCorrectField(Action):
             if answer:
                 return [SlotSet(k, v) for k, v in answer.items()]
         if target is None:
+            done = _when_asked_enough(tracker, dispatcher, back_to_form=False)
+            if done is not None:
+                return done  # asked enough: left for staff, not asked a fifth time
             if self._last(tracker) is None:
                 # nothing answered yet, so nothing to correct: the question again (counted)
                 dispatcher.utter_message(response="utter_not_understood")
@@ -608,7 +612,8 @@ def answer_instead(tracker: Tracker, domain: DomainDict, *, free_text: bool) -> 
         return {}  # "change the e-mail": about another field
     intent = latest_intent(tracker)
     lang = lang_of(tracker)
-    left = unexplained_words(latest_text(tracker), lang, {intent})
+    text = latest_text(tracker)
+    left = unexplained_words(text, lang, {intent})
     if not left:
         return {}
     found = probe_value(slot, tracker, domain)
@@ -624,12 +629,28 @@ def answer_instead(tracker: Tracker, domain: DomainDict, *, free_text: bool) -> 
         if not free_text:
             return {}
         own = unexplained_words(str(value), lang, CONTROL_INTENTS | {intent})
-        if not own:
+        if not own or (slot in NAME_FIELDS and not set(own) & _written_as_names(text)):
             return {}
         # the NLU heard something else in these words: staff check the value beside them
         guessed_fields = list(found.get("guessed_fields", tracker.get_slot("guessed_fields")) or [])
         if slot not in guessed_fields:
             found["guessed_fields"] = [*guessed_fields, slot]
+    return found
+
+
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def _written_as_names(text: str) -> set[str]:
+    """Words the merchant (or the recogniser) wrote with a capital inside a sentence, lower
+    case: "It's Kwame Mensah" gives kwame and mensah, "Źle zapisane" nothing. Only such a
+    word makes a name of a sentence the NLU took for something else."""
+    found = set()
+    for match in _NAME_WORD.finditer(text):
+        before = text[: match.start()].rstrip()
+        starts_sentence = not before or before[-1] in ".!?…"
+        if match.group()[0].isupper() and not starts_sentence:
+            found.add(match.group().lower().replace("’", "'"))
     return found
 
 
