@@ -284,6 +284,31 @@ def run_calls(
     return Run(calls, workers, results, failures, wall, cpu, tts_cpu, asr, rss0, peak[0])
 
 
+def media_of(result: SimulationResult) -> dict:  # type: ignore[type-arg]
+    """The session's own figures for the call (the call.media event)."""
+    return next((e["data"] for e in reversed(result.events) if e["kind"] == "call.media"), {})
+
+
+def speculation_counts(results: list[SimulationResult]) -> dict[str, dict[str, int]]:
+    """Speculative replies started, used and thrown away, per kind of answer the bot waited
+    for and in all ("all"), summed over the calls (the session's call.media counts, which
+    include those dropped while the merchant went on)."""
+    counts: dict[str, dict[str, int]] = {}
+
+    def add(kind: str, figures: dict) -> None:  # type: ignore[type-arg]
+        mine = counts.setdefault(kind, {"started": 0, "used": 0, "discarded": 0})
+        for key in mine:
+            mine[key] += int(figures.get(key) or 0)
+
+    for result in results:
+        speculation = media_of(result).get("speculation") or {}
+        if speculation:
+            add("all", speculation)
+        for kind, figures in (speculation.get("by_kind") or {}).items():
+            add(kind, figures)
+    return counts
+
+
 def by_kind(results: list[SimulationResult]) -> None:
     """Figures per kind of answer the bot waited for (spoken answers only)."""
     from voicebot.call.listening import kind_of
@@ -293,26 +318,104 @@ def by_kind(results: list[SimulationResult]) -> None:
     for r in results:
         for slot, ms in r.voice_to_voice_by_slot:
             line.setdefault(kind_of(slot).value if slot else "spoken over the bot", []).append(ms)
+    speculated = speculation_counts(results)
     kinds = sorted({t["kind"] for t in timings} | set(line))
     if not kinds:
         return
     print("  per kind of answer (spoken):")
     print(
         f"    {'kind':<19} {'n':>3}  {'endpoint silence p50':>20}  {'processing p50/p95':>19}"
-        f"  {'voice-to-voice (line) p50/p95':>29}  {'speculative used/thrown':>23}"
+        f"  {'voice-to-voice (line) p50/p95':>29}  {'speculative started/used/thrown':>31}"
     )
     for kind in kinds:
         mine = [t for t in timings if t["kind"] == kind]
         silence = [float(t["endpoint_silence_ms"]) for t in mine]
         processing = [float(t["processing_ms"]) for t in mine]
         v2v = line.get(kind, [])
-        used = sum(t.get("speculation") == "used" for t in mine)
-        thrown = sum(t.get("speculation") == "discarded" for t in mine)
+        counted = speculated.get(kind, {"started": 0, "used": 0, "discarded": 0})
+        spec = f"{counted['started']} / {counted['used']} / {counted['discarded']}"
         print(
             f"    {kind:<19} {max(len(mine), len(v2v)):>3}  {pct(silence, 50):>20}"
             f"  {pct(processing, 50) + ' / ' + pct(processing, 95):>19}"
-            f"  {pct(v2v, 50) + ' / ' + pct(v2v, 95):>29}  {f'{used} / {thrown}':>23}"
+            f"  {pct(v2v, 50) + ' / ' + pct(v2v, 95):>29}  {spec:>31}"
         )
+    total = speculated.get("all")
+    if total:
+        print(
+            f"  speculative replies: {total['started']} started, {total['used']} used, "
+            f"{total['discarded']} thrown away"
+        )
+
+
+@dataclass(frozen=True)
+class Target:
+    """One of the issue's targets (2 cores), checked against this run's measured figures."""
+
+    name: str
+    limit_ms: float
+    measured_ms: float | None  # None: nothing of the kind was measured
+    conditions_met: bool  # the run was made under the target's conditions (engine, calls)
+    conditions: str
+
+    @property
+    def verdict(self) -> str:
+        if not self.conditions_met or self.measured_ms is None:
+            return "n/a"
+        return "PASS" if self.measured_ms <= self.limit_ms else "FAIL"
+
+    def line(self, calls: int) -> str:
+        measured = "-" if self.measured_ms is None else f"{self.measured_ms:.0f} ms"
+        why = "" if self.conditions_met else f" (measured at {calls} calls, not {self.conditions})"
+        return f"    {self.verdict:<4}  {self.name} <= {self.limit_ms:.0f} ms: {measured}{why}"
+
+
+VOSK_CALLS, WHISPER_CALLS = 10, 2  # the concurrency each target is set at
+
+
+def targets(run: Run, engine: str) -> list[Target]:
+    """Vosk path: processing p95 <= 100 ms at 10 concurrent calls and yes/no voice-to-voice
+    p50 <= 600 ms; Whisper path: voice-to-voice p50 <= 1.5 s at 2 calls. A target is met at
+    its concurrency or more."""
+    from voicebot.call.listening import AnswerKind, kind_of
+
+    def p(values: list[float], q: float) -> float | None:
+        return float(np.percentile(values, q)) if values else None
+
+    line = [float(v) for r in run.results for v in r.voice_to_voice_ms]
+    yes_no = [
+        float(ms)
+        for r in run.results
+        for slot, ms in r.voice_to_voice_by_slot
+        if slot and kind_of(slot) is AnswerKind.YES_NO
+    ]
+    if engine == "vosk":
+        enough = run.calls >= VOSK_CALLS
+        at = f"{VOSK_CALLS}+ calls"
+        return [
+            Target(
+                f"Vosk processing p95 at {VOSK_CALLS} calls", 100, p(run.processing, 95), enough, at
+            ),
+            Target(
+                f"Vosk yes/no voice-to-voice p50 at {VOSK_CALLS} calls",
+                600,
+                p(yes_no, 50),
+                enough,
+                at,
+            ),
+        ]
+    if engine == "whisper":
+        enough = run.calls >= WHISPER_CALLS
+        at = f"{WHISPER_CALLS}+ calls"
+        return [
+            Target(
+                f"Whisper voice-to-voice p50 at {WHISPER_CALLS} calls",
+                1500,
+                p(line, 50),
+                enough,
+                at,
+            )
+        ]
+    return []
 
 
 def print_run(run: Run, args: argparse.Namespace, engine_label: str, scenario: str) -> None:
@@ -355,6 +458,11 @@ def print_run(run: Run, args: argparse.Namespace, engine_label: str, scenario: s
         f"failures {len(run.failures)}"
     )
     by_kind(run.results)
+    checked = targets(run, args.engine)
+    if checked:
+        print("  targets (issue 13, on 2 cores):")
+        for target in checked:
+            print(target.line(run.calls))
     with open("/proc/loadavg") as load:
         print(f"  load average at the end (1, 5, 15 min): {' '.join(load.read().split()[:3])}")
     for failure in run.failures:
