@@ -12,6 +12,7 @@ import pytest
 from voicebot.crm import calls as crm_calls
 from voicebot.crm.events import events_for
 from voicebot.simulator.scenario import load_scenario
+from voicebot.speech.tts_piper import find_piper_voice
 
 pytestmark = pytest.mark.slow
 
@@ -70,6 +71,11 @@ def test_english_happy_path_collects_the_configuration(simulator) -> None:
     left, right = stereo_levels(result.recording_path)
     assert left > 20 and right > 20  # both sides are in the recording
     assert result.line.statuses[-1] == "completed"
+    # the bot spoke English with Piper (the test-models voice), never falling back to espeak
+    bot_voice = simulator.app.extensions["voicebot_calls"].services.synthesizer
+    if find_piper_voice("en", simulator.settings.tts.piper_voices_dir) is not None:
+        assert bot_voice.choice("en").engine == "piper", bot_voice.choice("en").describe()
+        assert bot_voice.fallbacks == 0
 
 
 def test_opt_out_ends_the_call_and_blocks_the_number(simulator) -> None:
