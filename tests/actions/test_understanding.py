@@ -47,6 +47,7 @@ from voicebot.actions.understanding import (
         ("Dunmore Crafts. Dunmore's one word.", "en", "Dunmore Crafts"),
         ("Sian Pryce, that's P, R, Y, C, E.", "en", "Sian Pryce"),
         ("Kathryn with a y", "en", "Kathryn"),
+        ("Owen Hale. Hale is H, A, L, E.", "en", "Owen Hale"),
         ("Zakątek. Zielony Zakątek.", "pl", "Zielony Zakątek"),
         ("Eko-Dom. Eko, myślnik, Dom.", "pl", "Eko-Dom"),
         ("KotLand, razem.", "pl", "KotLand"),

@@ -158,7 +158,7 @@ class ValidateOnboardingForm(FormValidationAction):
     def extract_domain(self, dispatcher, tracker, domain) -> dict[str, Any]:
         if not _requested(tracker, "domain"):
             return {}
-        name = parse_domain(latest_text(tracker), lang_of(tracker))
+        name = parse_domain(latest_text(tracker), lang_of(tracker), _store_names(tracker))
         return {"domain": name} if name else {}
 
     def extract_launch_date(self, dispatcher, tracker, domain) -> dict[str, Any]:
@@ -236,11 +236,11 @@ class ValidateOnboardingForm(FormValidationAction):
         found = self._extract_yes_no(tracker, "has_domain")
         if not found and _requested(tracker, "has_domain"):
             # "tak, moda plus kropka pl": the domain itself is a yes
-            name = parse_domain(latest_text(tracker), lang_of(tracker))
+            name = parse_domain(latest_text(tracker), lang_of(tracker), _store_names(tracker))
             if name:
                 return {"has_domain": True, "domain": name}
         if found.get("has_domain"):
-            name = parse_domain(latest_text(tracker), lang_of(tracker))
+            name = parse_domain(latest_text(tracker), lang_of(tracker), _store_names(tracker))
             if name:
                 found["domain"] = name
         return found
@@ -323,7 +323,7 @@ class ValidateOnboardingForm(FormValidationAction):
         }
 
     def validate_domain(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        name = parse_domain(str(value), lang_of(tracker))
+        name = parse_domain(str(value), lang_of(tracker), _store_names(tracker))
         if name is None:
             return self._reject(dispatcher, tracker, "domain", "utter_invalid_domain")
         return {"domain": name, "domain_spoken": spell_address(name, lang_of(tracker))}
@@ -431,6 +431,10 @@ def _quantity(tracker: Tracker):  # type: ignore[no-untyped-def]
     lang = lang_of(tracker)
     text = latest_text(tracker)
     return parse_quantity(corrected(text, lang), lang) or parse_quantity(text, lang)
+
+
+def _store_names(tracker: Tracker) -> tuple[str, ...]:
+    return tuple(str(n) for n in (tracker.get_slot("store_name"),) if n)
 
 
 def _revised_yes_no(text: str, lang: str) -> bool | None:

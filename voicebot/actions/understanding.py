@@ -173,6 +173,19 @@ def _leads_aside(words: list[str], lang: str) -> bool:
     return any(lowered[: len(p)] == p for p in _phrase_list(lang, "aside_leads"))
 
 
+def _letter(word: str) -> bool:
+    bare = _bare(word)
+    return len(bare) == 1 and bare.isalpha()
+
+
+def _spelling_starts(words: list[str], following: list[tuple[str, bool]]) -> bool:
+    """A clause ending in a letter, followed by a clause of letters: a spelling begins."""
+    if not following or not _letter(words[-1]):
+        return False
+    after = _words(following[0][0])
+    return bool(after) and all(_letter(w) for w in after)
+
+
 def _is_hedge(words: list[str], lang: str) -> bool:
     """ "we haven't properly decided", "jeszcze nie wiem": about the name, not the name."""
     lowered = " ".join(_bare(w) for w in words)
@@ -248,9 +261,13 @@ def take_name(text: str, lang: str) -> NameTake:
     text = corrected(text.strip(), lang)
     cased = any(ch.isupper() for ch in text) and any(ch.islower() for ch in text)
     candidates: list[_Candidate] = []
-    for segment, sentence_start in _segments(text):
+    segments = _segments(text)
+    for index, (segment, sentence_start) in enumerate(segments):
         words = [w.strip('"“”') for w in _words(segment)]
-        words = _cut_aside([w for w in words if w], lang)
+        words = [w for w in words if w]
+        if words and _spelling_starts(words, segments[index + 1 : index + 2]):
+            continue  # "Price is P, R, I, C, E": the spelling begins in this clause
+        words = _cut_aside(words, lang)
         if not words or _only_filler(words, lang) or _is_aside(words, lang):
             continue
         if _is_hedge(words, lang) or (candidates and _leads_aside(words, lang)):

@@ -139,3 +139,15 @@ def test_an_address_after_a_correction_and_before_a_note(
     text: str, lang: str, address: str
 ) -> None:
     assert parse_email(text, lang) == address
+
+
+def test_a_word_the_store_name_starts_with_is_kept_in_the_domain() -> None:
+    text = "Yes, we bought the copper pot dot shop."
+    assert parse_domain(text, "en") == "copperpot.shop"
+    assert parse_domain(text, "en", ("The Copper Pot",)) == "thecopperpot.shop"
+    assert parse_domain(text, "en", ("Copper Pot",)) == "copperpot.shop"
+
+
+@pytest.mark.parametrize("text", ["Yes we do.", "Tak.", "the", ""])
+def test_no_domain_said_is_none_with_a_store_name_given(text: str) -> None:
+    assert parse_domain(text, "en", ("The Copper Pot",)) is None

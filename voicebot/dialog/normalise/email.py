@@ -177,14 +177,18 @@ def _cut_at_filler(pieces: list[str], fillers: frozenset[str]) -> list[str]:
     return out
 
 
-def parse_domain(text: str, lang: str) -> str | None:
+def parse_domain(text: str, lang: str, names: tuple[str, ...] = ()) -> str | None:
     """The domain name in the utterance ("moda plus kropka pl" -> modaplus.pl), or None;
-    after a self-correction the corrected one."""
+    after a self-correction the corrected one. `names` (the store's name) settle a word
+    that may be an introduction or the name's own: "the bobbin box dot shop" for "The
+    Bobbin Box" is thebobbinbox.shop."""
     fixed = corrected(text, lang)
-    return (_parse_domain(fixed, lang) if fixed != text else None) or _parse_domain(text, lang)
+    return (_parse_domain(fixed, lang, names) if fixed != text else None) or _parse_domain(
+        text, lang, names
+    )
 
 
-def _parse_domain(text: str, lang: str) -> str | None:
+def _parse_domain(text: str, lang: str, names: tuple[str, ...] = ()) -> str | None:
     written = _WRITTEN_DOMAIN.search(text.lower())
     if written and is_valid_domain(written.group(0)):
         return written.group(0).removeprefix("www.")
@@ -194,11 +198,28 @@ def _parse_domain(text: str, lang: str) -> str | None:
     # ("pod lipą kropka pl" is podlipa.pl)
     pieces = _end_of_domain(_to_pieces(_address_clause(text, rules), lang))
     leading_only = rules.email_words("leading_only_fillers")
+    untrimmed = pieces
     pieces = _trim_fillers(pieces, fillers, from_left=True, leading_only=leading_only)
+    pieces = _restore_name_words(untrimmed, pieces, names)
     pieces = _trim_fillers(pieces, fillers, from_left=False)
     domain = _glue_domain([_ascii(p) for p in pieces])
     domain = domain.removeprefix("www.").strip(".-")
     return domain if is_valid_domain(domain) else None
+
+
+def _restore_name_words(untrimmed: list[str], trimmed: list[str], names: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """Filler words trimmed off the front that the store's name starts with go back."""
+    dropped = untrimmed[: len(untrimmed) - len(trimmed)]
+    if not dropped or "." not in trimmed:
+        return trimmed
+    label = "".join(_ascii(p) for p in trimmed[: trimmed.index(".")])
+    for name in names:
+        glued = re.sub(r"[^a-z0-9]", "", _ascii(name.lower()))
+        for k in range(len(dropped)):
+            restored = "".join(_ascii(p) for p in dropped[k:])
+            if label and glued == restored + label:
+                return [*dropped[k:], *trimmed]
+    return trimmed
 
 
 def spell_address(address: str, lang: str) -> str:
