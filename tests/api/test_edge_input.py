@@ -131,21 +131,27 @@ def test_request_bodies_beyond_the_limit_are_413(settings, db):
 def test_csv_export_neutralises_every_formula_start(client, headers, any_db):
     made = build_many(any_db, 1)
     hostile = ["+1+2", "\tcmd", "\rcmd", "ab;=1+2", "@SUM(1)", "-2+3", "x,=HYPERLINK()"]
+    # spaces (or other blanks) before the formula character: many spreadsheets trim them
+    hostile += [" =1+2", "   +1", "\u00a0=1", " \t=1", "\n=1", "x; -2", "a, @SUM(1)", "b;\r=1"]
     with any_db.session() as s:
         set_field(
             s, made[0].merchant_id, "payment_methods", hostile, source=FieldSource.STAFF, actor="t"
         )
         set_field(s, made[0].merchant_id, "tax_id", "+48 123", source=FieldSource.STAFF, actor="t")
         set_field(s, made[0].merchant_id, "domain", "a;=cmd", source=FieldSource.STAFF, actor="t")
+        set_field(s, made[0].merchant_id, "industry", " =1+2", source=FieldSource.STAFF, actor="t")
     text = client.get("/api/v1/store-configs/export?format=csv", headers=headers).text
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0]["tax_id"] == "'+48 123"
     assert rows[0]["domain"] == "a;'=cmd"
-    # Opened with either list separator, no cell (nor piece of one) may start a formula.
+    assert rows[0]["industry"] == "' =1+2"  # the apostrophe goes before the blanks
+    # Opened with either list separator, no cell (nor piece of one) may start a formula,
+    # even once a spreadsheet has trimmed the blanks in front of it.
     for row in csv.reader(io.StringIO(text, newline="")):
         for cell in row:
             for piece in cell.replace(",", ";").split(";"):
-                assert not piece.lstrip(" ").startswith(FORMULA_STARTS), (cell, piece)
+                assert not piece.startswith(FORMULA_STARTS), (cell, piece)
+                assert not piece.lstrip().startswith(FORMULA_STARTS), (cell, piece)
 
 
 def test_openapi_servers_come_from_the_public_base_url(settings, db):

@@ -33,8 +33,9 @@ def ndjson_lines(db: Database, query: ConfigQuery) -> Iterator[str]:
 
 # OWASP CSV injection: a cell starting with one of these runs as a formula (tab and carriage
 # return too), and so does the part after a "," or ";" when a spreadsheet splits the line at
-# its own list separator. Each such start gets a leading apostrophe, which shows as text.
-_FORMULA_START = re.compile(r"(^|[,;][ \t\r\n]*)(?=[=+\-@\t\r])")
+# its own list separator, also behind blanks that a spreadsheet trims (" =1+2"). Each such
+# start gets an apostrophe in front of the blanks, so the whole piece shows as text.
+_FORMULA_START = re.compile(r"(^|[,;])(?=\s*[=+\-@\t\r])")
 
 
 def csv_cell(value: Any) -> str:
