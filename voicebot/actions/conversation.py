@@ -338,6 +338,12 @@ class ActionRepeatLast(Action):
 
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         slot = current_question(tracker)
+        if slot is not None and not latest_text(tracker).rstrip().endswith("?"):
+            # "Pardon, it's Bramble Lane.": the apology goes, the answer stays (a question
+            # back, "sorry, the name?", is no answer)
+            answer = answer_instead(tracker, domain, free_text=True)
+            if answer:
+                return [SlotSet(k, v) for k, v in answer.items()]
         if slot is not None:
             done = _when_asked_enough(tracker, dispatcher, back_to_form=False)
             if done is not None:
