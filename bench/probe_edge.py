@@ -147,26 +147,35 @@ def probe_stream_takeover(t: Target) -> None:
 
 
 def probe_malformed_frames(t: Target) -> None:
+    """Each bad frame arrives on the stream of a live call before its real start: the
+    frame must be logged and skipped, and the call go on (its greeting arrives)."""
+    account = t.settings.twilio.account_sid
     frames = [
         "[" * 20_000 + "]" * 20_000,
         '{"event": "media", "sequenceNumber": 1e400, "media": {"payload": "/w=="}}',
-        start_frame("²", "CAx", t.settings.twilio.account_sid, "x"),
-        start_frame("9" * 30, "CAx", t.settings.twilio.account_sid, "x"),
+        start_frame("²", "CAx", account, "x"),
+        start_frame("9" * 30, "CAx", account, "x"),
+        # a bare JSON number past Python's 4,300-digit int limit: json.loads raises ValueError
+        '{"event": "mark", "sequenceNumber": ' + "9" * 5000 + ', "mark": {"name": "x"}}',
     ]
     outcomes = []
-    for frame in frames:
+    for number, frame in enumerate(frames):
+        sid = f"CAframe{number}"
+        call_id, token = t.new_call(sid)
         ws = t.stream()
         ws.send(frame)
-        # Still served: a start for an unknown call is then refused with a clean close.
-        ws.send(start_frame(2_000_000_000, "CAx", t.settings.twilio.account_sid, "x"))
-        ws.settimeout(10)
-        received = []
+        ws.send(start_frame(call_id, sid, account, token))
+        ws.settimeout(60)
+        greeted = False
         try:
-            while message := ws.recv():
-                received.append(message)
-        except (websocket.WebSocketException, ConnectionError, OSError):
+            while not greeted and (message := ws.recv()):
+                if "<html" in message.lower():
+                    break
+                greeted = json.loads(message).get("event") == "media"
+        except (websocket.WebSocketException, ConnectionError, OSError, ValueError):
             pass
-        outcomes.append(not any("500" in m or "<html" in m.lower() for m in received))
+        ws.close()
+        outcomes.append(greeted)
     tally("2 malformed frames skipped", outcomes)
 
 
@@ -191,32 +200,67 @@ def probe_amd(t: Target) -> None:
     tally("3 AMD with Twilio's API down", [reply.status_code == 204 and failed and scheduled])
 
 
-def probe_numbers(t: Target) -> None:
+def config_cursor(stamp: str, row_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{stamp}|{row_id}".encode()).decode()
+
+
+def probe_numbers(t: Target, label: str = "sqlite") -> None:
     nines = "9" * 5000
-    cursor = base64.urlsafe_b64encode(f"2026-01-01T00:00:00+00:00|{nines}".encode()).decode()
+    day = "2026-01-01T00:00:00+00:00"
+    cursors = [
+        (day, nines),
+        (day, "9" * 30),  # OverflowError on SQLite
+        (day, str(2**63)),
+        (day, "2147483648"),  # integer out of range on PostgreSQL
+        ("9999-12-31T23:59:59-14:00", "1"),  # past datetime.max once in UTC
+        ("0001-01-01T00:00:00+14:00", "1"),  # before datetime.min once in UTC
+    ]
     gets = [
         "/api/v1/calls?limit=²",
         "/api/v1/calls?cursor=²",
         f"/api/v1/calls?limit={nines}",
         "/api/v1/store-configs?limit=²",
-        f"/api/v1/store-configs?cursor={cursor}",
+        *(f"/api/v1/store-configs?cursor={config_cursor(*c)}" for c in cursors),
         f"/api/v1/calls/{'9' * 30}",
     ]
     outcomes = [requests.get(t.url + u, headers=t.api, timeout=30).status_code < 500 for u in gets]
+    for stamp in ("9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00%2B14:00"):
+        for path in ("/api/v1/store-configs", "/api/v1/store-configs/export"):
+            reply = requests.get(f"{t.url}{path}?updated_since={stamp}", headers=t.api, timeout=30)
+            outcomes.append(reply.status_code == 400 and "updated_since" in reply.text)
     with review_session(t) as browser:
         for path in (
             "/review/calls?page=²",
             f"/review/calls/{'9' * 30}",
             f"/review/merchants/{'9' * 30}",
+            "/review/calls?date_to=9999-12-31",
+            "/review/calls?date_from=0001-01-01&date_to=9999-12-31",
         ):
             outcomes.append(browser.get(t.url + path, timeout=30).status_code < 500)
+        # a number field typed as "²" or 5,000 digits: refused, the stored number kept
+        with t.db.session() as s:
+            data = normalise_merchant({"external_id": f"num-{label}", "phone": "+48601999124"})
+            merchant, _ = upsert_merchant(s, data)
+            set_field(s, merchant.id, "product_count", 120, source=FieldSource.STAFF)
+        page = f"{t.url}/review/merchants/{merchant.id}"
+        for typed in ("²", nines, "\u0661\u0662"):
+            reply = browser.post(
+                f"{page}/fields/product_count",
+                data={"value": typed, "csrf_token": csrf(browser, page)},
+                timeout=30,
+            )
+            with t.db.session() as s:
+                from voicebot.crm.store_configs import get_config
+
+                kept = get_config(s, merchant.id).as_dict()["product_count"] == 120
+            outcomes.append(reply.status_code < 500 and kept)
     posts = [
         ("/twilio/voice?call_id=%C2%B2", {"CallSid": "CAn1"}),
         ("/twilio/status", {"CallSid": "CAn2", "CallStatus": "ringing", "CallDuration": "²"}),
         ("/twilio/status", {"CallSid": "CAn2", "CallStatus": "ringing", "SequenceNumber": nines}),
     ]
     outcomes += [t.twilio(path, params).status_code < 500 for path, params in posts]
-    tally("4 integers parsed with bounds", outcomes)
+    tally(f"4 integers parsed with bounds ({label})", outcomes)
 
 
 def probe_database_limits(t: Target, label: str) -> None:
@@ -338,15 +382,34 @@ def probe_login(t: Target) -> None:
 
 def probe_headers(t: Target) -> None:
     outcomes = []
+    review = (
+        "/review/login",
+        "/review/calls",
+        "/review/merchants",
+        "/review/no-such-page",  # werkzeug's own 404: no blueprint sees it
+        f"/review/calls/{'9' * 30}",
+        "/review/calls/2000000000",
+        "/review/logout",  # GET: 405
+        "/review/calls?q=a%00b",
+    )
     with review_session(t) as browser:
-        for path in ("/review/login", "/review/calls", "/review/merchants"):
-            h = browser.get(t.url + path, timeout=30).headers
+        for path in review:
+            h = browser.get(t.url + path, timeout=30, allow_redirects=False).headers
             outcomes.append(
                 "frame-ancestors 'none'" in h.get("Content-Security-Policy", "")
                 and h.get("X-Frame-Options") == "DENY"
                 and h.get("X-Content-Type-Options") == "nosniff"
                 and h.get("Cache-Control") == "no-store"
             )
+    for path, headers in (
+        ("/api/v1/calls", t.api),
+        ("/api/v1/store-configs", t.api),
+        ("/api/v1/calls/2000000000", t.api),
+        ("/api/v1/no-such-thing", t.api),
+        ("/api/v1/calls", {}),  # 401
+    ):
+        h = requests.get(t.url + path, headers=headers, timeout=30).headers
+        outcomes.append(h.get("Cache-Control") == "no-store")
     tally("9 protective headers", outcomes)
 
 
@@ -396,7 +459,15 @@ def probe_import_under_load(t: Target, rows: int) -> None:
 
 
 def probe_csv(t: Target) -> None:
-    hostile = {"tax_id": "+1+2", "domain": "\tcmd", "store_name": "\rcmd", "industry": "ab;=1+2"}
+    hostile = {
+        "tax_id": "+1+2",
+        "domain": "\tcmd",
+        "store_name": "\rcmd",
+        "industry": "ab;=1+2",
+        "contact_email": " =1+2",  # blanks a spreadsheet trims before the formula
+        "payment_methods": "x; @SUM(1)",
+        "shipping_methods": "\u00a0-2+3",
+    }
     with t.db.session() as s:
         data = normalise_merchant({"external_id": "csv-1", "phone": "+48601999123"})
         merchant, _ = upsert_merchant(s, data)
@@ -411,8 +482,9 @@ def probe_csv(t: Target) -> None:
     outcomes = []
     for name in hostile:
         pieces = row[name].replace(",", ";").split(";")
+        starts = ("=", "+", "-", "@", "\t", "\r")
         outcomes.append(
-            not any(p.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r")) for p in pieces)
+            not any(p.startswith(starts) or p.lstrip().startswith(starts) for p in pieces)
         )
     tally("11 CSV injection", outcomes)
 
@@ -497,7 +569,10 @@ def main() -> None:
             run(
                 args.pg.rsplit("/", 1)[0] + f"/{name}",
                 "postgresql",
-                [lambda t: probe_database_limits(t, "postgresql")],
+                [
+                    lambda t: probe_numbers(t, "postgresql"),
+                    lambda t: probe_database_limits(t, "postgresql"),
+                ],
             )
         finally:
             with admin.connect() as conn:
