@@ -140,6 +140,7 @@ def test_an_email_with_polish_letters_and_a_conjunction() -> None:
         ("In roughly a month?", "en", "2026-12-23"),
         ("Za jakieś trzy tygodnie.", "pl", "2026-12-14"),
         ("Za około miesiąc.", "pl", "2026-12-23"),
+        ("In about a fortnight.", "en", "2026-12-07"),
     ],
 )
 def test_a_hedged_relative_date_is_that_many_days_away(text: str, lang: str, day: str) -> None:

@@ -233,6 +233,8 @@ class _Scanner:
             self.day = self.today + timedelta(days=round(count))
         elif unit == "week":
             self.day = self.today + timedelta(weeks=round(count))
+        elif unit == "fortnight":
+            self.day = self.today + timedelta(weeks=2 * round(count))
         elif unit == "month":
             self.day = self.today + relativedelta(months=round(count))
         elif unit == "hour":
