@@ -151,3 +151,16 @@ def test_a_word_the_store_name_starts_with_is_kept_in_the_domain() -> None:
 @pytest.mark.parametrize("text", ["Yes we do.", "Tak.", "the", ""])
 def test_no_domain_said_is_none_with_a_store_name_given(text: str) -> None:
     assert parse_domain(text, "en", ("The Copper Pot",)) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "address"),
+    [
+        ("ola małpa trzy siostry kropka pl", "pl", "ola@trzysiostry.pl"),
+        ("anna dwa trzy małpa o2 kropka pl", "pl", "anna23@o2.pl"),
+        ("shop at four seasons dot com", "en", "shop@fourseasons.com"),
+        ("sklep dwadzieścia cztery małpa wp kropka pl", "pl", "sklep24@wp.pl"),
+    ],
+)
+def test_a_number_word_running_into_a_word_is_a_word(text: str, lang: str, address: str) -> None:
+    assert parse_email(text, lang) == address

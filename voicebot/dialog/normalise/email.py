@@ -64,7 +64,11 @@ def _to_pieces(text: str, lang: str) -> list[str]:
     i = 0
     while i < len(tokens):
         span = numbers.get(i)
-        if span is not None and not tokens[i][0].isdigit():
+        if (
+            span is not None
+            and not tokens[i][0].isdigit()
+            and not _starts_words(tokens, span, numbers, rules)
+        ):
             pieces.append(span.digits)
             i = span.end
             continue
@@ -79,6 +83,18 @@ def _ascii(piece: str) -> str:
     piece = piece.replace("ł", "l").replace("Ł", "L")
     decomposed = unicodedata.normalize("NFKD", piece)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _starts_words(tokens: list[str], span, numbers, rules: Language) -> bool:  # type: ignore[no-untyped-def]
+    """ "jedna chwila", "three sisters": a one-word number running into a word of the name
+    is a word too; "sklep dwadzieścia cztery", "kot dwa", "anna dwa trzy" end in digits."""
+    after = tokens[span.end] if span.end < len(tokens) else ""
+    return (
+        span.end - span.start == 1
+        and after.isalpha()
+        and span.end not in numbers
+        and _symbol(after, rules) is None
+    )
 
 
 def _address_clause(text: str, rules: Language) -> str:
