@@ -48,6 +48,7 @@ from voicebot.actions.understanding import (
         ("Sian Pryce, that's P, R, Y, C, E.", "en", "Sian Pryce"),
         ("Kathryn with a y", "en", "Kathryn"),
         ("Owen Hale. Hale is H, A, L, E.", "en", "Owen Hale"),
+        ("Jessica, J, E, S, S, I, C, A, Jones.", "en", "Jessica Jones"),
         ("Zakątek. Zielony Zakątek.", "pl", "Zielony Zakątek"),
         ("Eko-Dom. Eko, myślnik, Dom.", "pl", "Eko-Dom"),
         ("KotLand, razem.", "pl", "KotLand"),
@@ -143,6 +144,8 @@ def test_parts_that_are_not_one_name_are_all_kept_and_the_bot_is_unsure() -> Non
         ("Kurier nie poczta", "shipping_methods", "pl", ["courier"]),
         ("Kurier, w paczkomacie by się nie zmieściło.", "shipping_methods", "pl", ["courier"]),
         ("Cards. Not bank transfers though.", "payment_methods", "en", ["card"]),
+        ("PayPal, but we won't take cash on delivery.", "payment_methods", "en", ["paypal"]),
+        ("Royal Mail. We can't do couriers.", "shipping_methods", "en", ["post"]),
         (
             "Mamy kwiaciarnię. Na OLX kiedyś wystawialiśmy, ale już nie.",
             "sales_channels",
@@ -172,6 +175,12 @@ def test_parts_that_are_not_one_name_are_all_kept_and_the_bot_is_unsure() -> Non
             ["physical_store", "marketplace"],
         ),
         ("Courier, or click and collect.", "shipping_methods", "en", ["courier", "pickup"]),
+        (
+            "People can pick their orders up at the bakery, or Evri.",
+            "shipping_methods",
+            "en",
+            ["pickup", "courier"],
+        ),
         ("Kurier albo klient odbiera z magazynu.", "shipping_methods", "pl", ["courier", "pickup"]),
     ],
 )
