@@ -17,8 +17,8 @@ import requests
 
 from voicebot.dialog import Agent
 
-PIZZA_BOT = Path(__file__).resolve().parents[2] / "fixtures" / "rasa_pizza_bot"
-VET_BOT = Path(__file__).resolve().parents[2] / "fixtures" / "rasa_vet_bot"
+PIZZA_BOT = Path(__file__).resolve().parents[1] / "fixtures" / "rasa_pizza_bot"
+VET_BOT = Path(__file__).resolve().parents[1] / "fixtures" / "rasa_vet_bot"
 
 
 def _free_port() -> int:

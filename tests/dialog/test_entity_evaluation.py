@@ -25,7 +25,7 @@ from voicebot.dialog.project import discover
 
 from .conftest import PIZZA_BOT, VET_BOT
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _example(text: str) -> Example:

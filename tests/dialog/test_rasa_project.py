@@ -126,7 +126,7 @@ def test_word_ngrams_are_the_featurizers_own() -> None:
     assert word(min_ngram=2, max_ngram=2) == (2, 2)
     # the onboarding bot asks for bigrams and gets them
     onboarding = yaml.safe_load(
-        (Path(__file__).resolve().parents[3] / "dialogs" / "config.yml").read_text()
+        (Path(__file__).resolve().parents[2] / "dialogs" / "config.yml").read_text()
     )
     assert read_rasa_config(onboarding).nlu.word_ngrams == (1, 2)
     # no word featurizer: the classifier's own word features stand in, and the notes say so
