@@ -142,6 +142,13 @@ def test_parts_that_are_not_one_name_are_all_kept_and_the_bot_is_unsure() -> Non
         ("Przelew i BLIK. Kart nie.", "payment_methods", "pl", ["bank_transfer", "blik"]),
         ("Karta, BLIK. Pobrania nie, za dużo zwrotów.", "payment_methods", "pl", ["card", "blik"]),
         ("Kurier nie poczta", "shipping_methods", "pl", ["courier"]),
+        ("Przelew. Bez BLIKa, pobrania też nie.", "payment_methods", "pl", ["bank_transfer"]),
+        (
+            "Sprzedajemy w gospodarstwie i na Allegro.",
+            "sales_channels",
+            "pl",
+            ["physical_store", "marketplace"],
+        ),
         ("Kurier, w paczkomacie by się nie zmieściło.", "shipping_methods", "pl", ["courier"]),
         ("Cards. Not bank transfers though.", "payment_methods", "en", ["card"]),
         ("PayPal, but we won't take cash on delivery.", "payment_methods", "en", ["paypal"]),

@@ -381,6 +381,7 @@ def _drop_online_shops(hits: list[Hit], tokens: list[str]) -> list[Hit]:
 
 
 _BREAKS = {"and", "i", "oraz", "but", "ale", "tylko", "only", "just", "lecz", "also", "też"}
+_EITHER = {"też", "also", "either"}
 
 
 def _negate(hit: Hit, tokens: list[str], lang: str, kind: str, hits: list[Hit]) -> Hit:
@@ -401,7 +402,8 @@ def _negate(hit: Hit, tokens: list[str], lang: str, kind: str, hits: list[Hit]) 
     starts = {h.start for h in hits if h is not hit}
     after = [str(n) for n in (table.get("negations_after") or {}).get(lang, [])]
     for i in range(hit.end, min(len(tokens), hit.end + 3)):
-        if _is_separator(tokens[i]) or tokens[i] in _BREAKS or i in starts:
+        # "kart też nie": "też" joins the negation here, it starts no new clause
+        if _is_separator(tokens[i]) or tokens[i] in _BREAKS - _EITHER or i in starts:
             break
         length = max((_stem_matches(n, tokens, i) for n in after), default=0)
         if length:
