@@ -80,6 +80,8 @@ def test_a_yes_or_a_greeting_alone_is_no_name(text: str, lang: str) -> None:
         ("Mick. Well, Michael. Michael Shaw.", "en", "Michael Shaw"),
         ("Jolanta... Wójcik.", "pl", "Jolanta Wójcik"),
         ("Ola, przepraszam, dzwonek do drzwi. Aleksandra Nowak.", "pl", "Aleksandra Nowak"),
+        ("Kasia Nowak, właścicielka.", "pl", "Kasia Nowak"),
+        ("Mark Evans, owner.", "en", "Mark Evans"),
     ],
 )
 def test_a_name_picked_out_of_several_parts_is_flagged_as_a_guess(

@@ -293,7 +293,12 @@ def take_name(text: str, lang: str) -> NameTake:
     if len(kept) > 1 and cased:
         # "Um, we haven't decided. Second Gear Parts": the part written like a name (a
         # single word at a sentence's start may be a first name: "Jessica, J, E, ...")
-        named = [c for c in kept if len(c.words) == 1 or _looks_like_name(c, lang)]
+        named = [
+            c
+            for c in kept
+            if _looks_like_name(c, lang)
+            or (len(c.words) == 1 and any(ch.isupper() for ch in c.words[0]))
+        ]
         if named and len(named) < len(kept):
             kept, guess = named, True
     if len(kept) == 2 and all(len(c.words) == 1 for c in kept):
