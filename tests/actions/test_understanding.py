@@ -54,6 +54,11 @@ from voicebot.actions.understanding import (
         ("KotLand, razem.", "pl", "KotLand"),
         ("Jadwiga Mazur, ale wszyscy mówią Jadzia.", "pl", "Jadwiga Mazur"),
         ("Ale Babka", "pl", "Ale Babka"),
+        ("Haven't decided, most likely The Tin Owl.", "en", "The Tin Owl"),
+        ("We're leaning towards Salt and Stone.", "en", "Salt and Stone"),
+        ("Jeszcze myślimy, ale raczej Złoty Kłos.", "pl", "Złoty Kłos"),
+        ("Gary Holt, but call me Gaz.", "en", "Gary Holt"),
+        ("Pracownia Ceramiki Glina.", "pl", "Pracownia Ceramiki Glina"),
         ("Double Trouble", "en", "Double Trouble"),
     ],
 )
