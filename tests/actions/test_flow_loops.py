@@ -292,3 +292,38 @@ def test_no_answer_is_read_into_a_yes_no_question() -> None:
         "",
     )
     assert answer_instead(tracker, {}, free_text=True) == {}
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "No, I said ninety products, not seventy."),
+        ("pl", "Nie, mówiłem dziewięćdziesiąt produktów, a nie siedemdziesiąt."),
+    ],
+)
+def test_a_correction_reaches_an_answer_many_questions_back_and_no_yes_no(
+    agent: Agent, lang: str, text: str
+) -> None:
+    """ "No, I said ninety" at the e-mail question: the product count, five questions back,
+    is corrected; the "no" of the correction is not read as an answer to a yes/no field."""
+    pin("correct", text)
+    known = {
+        "contact_name": "Jan Kowalski",
+        "store_name": "Moda Plus",
+        "industry": "fashion",
+        "product_count": 70,
+        "sales_channels": ["marketplace"],
+        "migrate_products": True,
+        "has_domain": True,
+        "domain": "modaplus.pl",
+        "payment_methods": ["card"],
+        "shipping_methods": ["courier"],
+        "tax_id": "5260250274",
+        "tax_id_confirmed": True,
+    }
+    slots = {**known, "earlier_call_fields": list(known)}
+    conv, turns = talk(agent, lang, slots, [YES[lang], text])
+    assert conv.tracker.slots["product_count"] == 90
+    assert conv.tracker.slots["has_domain"] is True
+    assert conv.tracker.slots["migrate_products"] is True
+    assert turns[-1][-1].metadata["ask"] == "contact_email"

@@ -473,9 +473,12 @@ class ActionCorrectField(Action):
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         target = self._target(tracker)
         fitted = False
-        for candidate in self._recent_fields(tracker):
-            # "no, I said five hundred": the recent field the new words fit
+        for candidate in self._recent_fields(tracker, limit=None):
+            # "no, I said five hundred": the most recent field the new words fit, however
+            # many questions ago it was answered
             default = target is None or target == self._last(tracker)
+            if candidate in YES_NO_FIELDS:
+                continue  # the "no" of "no, I said ..." is the correction's, not an answer
             if default and await self._new_value(candidate, dispatcher, tracker, domain):
                 target, fitted = candidate, True
                 break
@@ -534,13 +537,13 @@ class ActionCorrectField(Action):
         return events
 
     @staticmethod
-    def _recent_fields(tracker: Tracker) -> list[str]:
+    def _recent_fields(tracker: Tracker, limit: int | None = 4) -> list[str]:
         seen: list[str] = []
         for event in reversed(tracker.events):
             name = event.get("name")
             if event.get("event") == "slot" and name in CONFIG_FIELDS and name not in seen:
                 seen.append(str(name))
-        return seen[:4]
+        return seen[:limit]
 
     @classmethod
     def _last(cls, tracker: Tracker) -> str | None:
