@@ -327,3 +327,24 @@ def test_a_correction_reaches_an_answer_many_questions_back_and_no_yes_no(
     assert conv.tracker.slots["has_domain"] is True
     assert conv.tracker.slots["migrate_products"] is True
     assert turns[-1][-1].metadata["ask"] == "contact_email"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "store"),
+    [
+        ("en", "Hang on... it's Tidewater Aquatics.", "Tidewater Aquatics"),
+        ("pl", "Chwileczkę... Pracownia Pod Dębem.", "Pracownia Pod Dębem"),
+    ],
+)
+def test_a_wait_then_the_answer_in_one_sentence_is_the_answer(
+    agent: Agent, lang: str, text: str, store: str
+) -> None:
+    pin("wait", text)
+    conv, _ = talk(agent, lang, {"contact_name": "Jan Nowak"}, [YES[lang], text])
+    assert conv.tracker.slots["store_name"] == store
+    # and a wait that goes on with no name in it is a wait
+    other = {"en": "Hang on, I'll ask my wife", "pl": "Chwileczkę, zapytam żony"}[lang]
+    pin("wait", other)
+    conv, turns = talk(agent, lang, {"contact_name": "Jan Nowak"}, [YES[lang], other])
+    assert conv.tracker.slots["store_name"] is None
+    assert turns[-1][-1].response == "utter_wait"

@@ -40,6 +40,7 @@ from .common import (
     runs_since_progress,
     unexplained_words,
     value_label,
+    words_of,
 )
 from .forms import ValidateOnboardingForm, callback_time_from
 from .questions import AskQuestion, give_up_not_understood, leave_question
@@ -418,6 +419,21 @@ def _last_response(tracker: Tracker) -> str | None:
 MAX_WAITS = 2
 
 
+_SEGMENT = re.compile(r"[,;:!?…]+|\.(?=\s|$)|\s[-–]\s")
+
+
+def _wait_then_more(text: str, lang: str) -> bool:
+    """A part of the sentence only says "wait" and a later part says something else."""
+    parts = [words_of(p) for p in _SEGMENT.split(text)]
+    parts = [p for p in parts if p]
+    for index, part in enumerate(parts):
+        if not unexplained_words(" ".join(part), lang, {"wait"}):
+            later = " ".join(w for p in parts[index + 1 :] for w in p)
+            if later and unexplained_words(later, lang, {"wait"}):
+                return True
+    return False
+
+
 class ActionHandleWait(Action):
     """ "Hold on, let me check": the bot waits, saying so. An answer the NLU took for a wait
     ("Cukiernia Słodka Chwila") is taken: a value with words no wait is said with, at once
@@ -430,7 +446,9 @@ class ActionHandleWait(Action):
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         slot = current_question(tracker)
         waits = ask_history(tracker, slot).waits if slot else 0
-        answer = answer_instead(tracker, domain, free_text=waits > 0)
+        # "Hang on... it's Tidewater Aquatics": the wait is over by the end of the sentence
+        over = _wait_then_more(latest_text(tracker), lang_of(tracker))
+        answer = answer_instead(tracker, domain, free_text=waits > 0 or over)
         if answer:
             return [*(SlotSet(k, v) for k, v in answer.items()), *_back_to_form(tracker)]
         if slot is None or waits < MAX_WAITS:
