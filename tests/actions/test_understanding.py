@@ -204,6 +204,32 @@ def test_every_value_named_is_kept_and_the_ones_ruled_out_are_not(
     assert list_answer(text, kind, lang, []).values == values
 
 
+def test_all_of_them_is_every_value_offered_but_those_ruled_out_and_a_guess() -> None:
+    take = list_answer("Everything except PayPal.", "payment_methods", "en", [])
+    assert take.values == ["card", "bank_transfer", "cash_on_delivery"] and take.partial
+    take = list_answer("Wszystkie, oprócz poczty.", "shipping_methods", "pl", [])
+    assert take.values == ["parcel_locker", "courier", "pickup"] and take.partial
+    assert list_answer("We sell everything on Etsy.", "sales_channels", "en", []).values == [
+        "marketplace"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "category"),
+    [
+        ("T-shirts and hoodies.", "en", "fashion"),
+        ("Gluten-free baking mixes.", "en", "groceries"),
+        ("Suknie ślubne.", "pl", "fashion"),
+        ("Glasses frames and contact lenses.", "en", "health_beauty"),
+        ("Ekologiczne środki czystości.", "pl", "home_garden"),
+    ],
+)
+def test_hyphenated_and_two_word_product_words_are_matched(
+    text: str, lang: str, category: str
+) -> None:
+    assert industry_answer(text, lang, []).value == category
+
+
 def test_nlu_entities_and_lexicon_matches_are_united_without_duplicates() -> None:
     take = list_answer("karta i blik", "payment_methods", "pl", ["Card", "blik", "paypal"])
     assert take.values == ["card", "blik", "paypal"]

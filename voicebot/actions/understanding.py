@@ -354,7 +354,8 @@ def _tokens(text: str) -> list[str]:
 def _stem_matches(stem: str, tokens: list[str], at: int) -> int:
     """How many tokens the stem covers at this position (0: no match)."""
     whole = stem.startswith("=")
-    parts = stem.lstrip("=").lower().split()
+    # the words are split at hyphens ("t-shirt" is "t", "shirt"), so are the stems
+    parts = stem.lstrip("=").lower().replace("-", " ").split()
     if at + len(parts) > len(tokens):
         return 0
     for offset, part in enumerate(parts):
@@ -514,7 +515,25 @@ def _list_answer(text: str, kind: str, lang: str, entities: list[str]) -> ListTa
     values = [v for v in dict.fromkeys([*named, *from_nlu]) if v not in ruled_out or v in named]
     if len(values) > 1 and "none" in values:
         values.remove("none")
+    if not values and kind in ALL_KINDS and _says_all(text, lang):
+        # "everything except PayPal", "wszystkie": every value but those ruled out, a guess
+        offered = ((lexicon().get("offered") or {}).get(lang) or {}).get(kind)
+        values = [
+            v
+            for v in offered or lexicon()[kind]
+            if v != "none" and v not in ruled_out and v in lexicon()[kind]
+        ]
+        return ListTake(values, partial=True)
     return ListTake(values, partial=bool(unknown) or _names_unknown(text, hits))
+
+
+ALL_KINDS = ("payment_methods", "shipping_methods")
+
+
+def _says_all(text: str, lang: str) -> bool:
+    tokens = _tokens(text)
+    words = [str(w) for w in (lexicon().get("all_words") or {}).get(lang, [])]
+    return any(_stem_matches(w, tokens, i) for w in words for i in range(len(tokens)))
 
 
 def _names_unknown(text: str, hits: list[Hit]) -> bool:

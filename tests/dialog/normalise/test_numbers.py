@@ -113,6 +113,9 @@ def test_order_break_splits_digit_groups() -> None:
         ("Six hundred. Or seven hundred. Seven hundred.", "en", 700),
         ("Dwieście, może trzysta. Trzysta.", "pl", 300),
         ("Osiemset, może tysiąc. Niech będzie tysiąc.", "pl", 1000),
+        # "X, maybe Y" is a range when nothing settles it
+        ("Nine hundred, maybe a thousand.", "en", 950),
+        ("Sześćset, może osiemset.", "pl", 700),
         ("Powiedzmy czterdzieści.", "pl", 40),
         # compounds stay whole
         ("Ninety-five.", "en", 95),
