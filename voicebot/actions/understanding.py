@@ -150,8 +150,15 @@ def _is_aside(words: list[str], lang: str) -> bool:
     lowered = [_bare(w) for w in words]
     if any(_aside_at(lowered, i, lang) for i in range(len(lowered))):
         return True
+    if any(_spelled(w) for w in lowered):
+        return True  # "T-H-Y-M-E"
     letters = sum(1 for w in lowered if len(w) == 1 and w.isalpha())
     return letters >= 2 or (letters == len(lowered) and letters > 0)
+
+
+def _spelled(word: str) -> bool:
+    parts = [p for p in re.split(r"[-.]", word) if p]
+    return len(parts) >= 2 and all(len(p) == 1 and p.isalpha() for p in parts)
 
 
 def _cut_aside(words: list[str], lang: str) -> list[str]:
@@ -287,7 +294,7 @@ def take_name(text: str, lang: str) -> NameTake:
     candidates: list[_Candidate] = []
     segments = _segments(text)
     for index, (segment, sentence_start) in enumerate(segments):
-        words = [w.strip('"“”') for w in _words(segment)]
+        words = [w.strip('"“”„«»') for w in _words(segment)]
         words = [w for w in words if w]
         if words and _spelling_starts(words, segments[index + 1 : index + 2]):
             continue  # "Price is P, R, I, C, E": the spelling begins in this clause
