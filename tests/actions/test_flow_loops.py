@@ -348,3 +348,30 @@ def test_a_wait_then_the_answer_in_one_sentence_is_the_answer(
     conv, turns = talk(agent, lang, {"contact_name": "Jan Nowak"}, [YES[lang], other])
     assert conv.tracker.slots["store_name"] is None
     assert turns[-1][-1].response == "utter_wait"
+
+
+@pytest.mark.parametrize(
+    ("lang", "digits", "no"),
+    [
+        ("en", "five two six zero two five zero two seven four", "no"),
+        ("pl", "pięć dwa sześć zero dwa pięć zero dwa siedem cztery", "nie"),
+    ],
+)
+def test_no_to_every_read_back_cannot_loop(agent: Agent, lang: str, digits: str, no: str) -> None:
+    """Each "no" to "I have the tax number ... Is that right?" reopens the question; over
+    the call it is still asked at most MAX_ASKS times, then left for staff."""
+    known = {
+        "contact_name": "Jan Kowalski",
+        "store_name": "Moda Plus",
+        "industry": "fashion",
+        "product_count": 10,
+        "sales_channels": ["none"],
+        "has_domain": False,
+        "payment_methods": ["card"],
+        "shipping_methods": ["courier"],
+    }
+    slots = {**known, "earlier_call_fields": list(known)}
+    conv, turns = talk(agent, lang, slots, [YES[lang], *[digits, no] * 6])
+    assert asks(turns)["tax_id"] == MAX_ASKS
+    assert "tax_id" in conv.tracker.slots["given_up_fields"]
+    assert any(m.metadata.get("ask") == "contact_email" for turn in turns for m in turn)

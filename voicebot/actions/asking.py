@@ -99,6 +99,16 @@ def ask_history(tracker: Tracker, slot: str) -> AskHistory:
     return history
 
 
+def asks_in_call(tracker: Tracker, slot: str) -> int:
+    """How often `slot` was asked in the whole call, whatever reopened it (a read-back the
+    merchant said no to, a correction): the same question cannot come back forever."""
+    return sum(
+        1
+        for event in tracker.events
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("ask") == slot
+    )
+
+
 def current_question(tracker: Tracker) -> str | None:
     """The slot the active form is asking for, if any."""
     if not (tracker.active_loop or {}).get("name"):

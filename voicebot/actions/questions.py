@@ -18,12 +18,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from .asking import (
+    MAX_ASKS,
     OFFER,
     REPHRASE,
     SHORT,
     SLOW,
     AskHistory,
     ask_history,
+    asks_in_call,
     choose_style,
     given_up_in_a_row,
     offer_response,
@@ -54,8 +56,9 @@ class AskQuestion(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         history = ask_history(tracker, self.slot)
-        if history.used_up:
-            # asked MAX_ASKS times already, whatever brought it back: no fifth ask
+        if history.used_up or asks_in_call(tracker, self.slot) >= MAX_ASKS:
+            # asked MAX_ASKS times already, whatever brought it back (in this turn of the
+            # question, or over the call: "no" to every read-back): no fifth ask
             loop = (tracker.active_loop or {}).get("name")
             events = leave_question(self.slot, tracker, dispatcher)
             if loop == "onboarding_form" and not _ends_call(events):
