@@ -171,6 +171,18 @@ def test_parts_that_are_not_one_name_are_all_kept_and_the_bot_is_unsure() -> Non
             ["physical_store"],
         ),
         ("We used to be on eBay, now just a Wix site.", "sales_channels", "en", ["other_platform"]),
+        (
+            "We sell at a market stall and we used to be on Etsy, not any more.",
+            "sales_channels",
+            "en",
+            ["physical_store"],
+        ),
+        (
+            "We had an eBay shop but closed it. Now a café.",
+            "sales_channels",
+            "en",
+            ["physical_store"],
+        ),
         ("Nothing sold yet, it'll be our first shop.", "sales_channels", "en", ["none"]),
         ("To będzie mój pierwszy sklep.", "sales_channels", "pl", ["none"]),
         # "mostly", "a poza tym", "czasem": every value kept; shops and platforms by name

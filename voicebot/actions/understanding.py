@@ -458,12 +458,17 @@ def _negate(hit: Hit, tokens: list[str], lang: str, kind: str, hits: list[Hit]) 
 
 
 def _clause(tokens: list[str], start: int, end: int) -> tuple[int, int]:
-    """The clause around tokens[start:end]: up to the punctuation on either side."""
+    """The clause around tokens[start:end]: up to the punctuation or a conjunction ("and",
+    "ale") on either side."""
+
+    def edge(token: str) -> bool:
+        return _is_separator(token) or token in _BREAKS
+
     left = start
-    while left > 0 and not _is_separator(tokens[left - 1]):
+    while left > 0 and not edge(tokens[left - 1]):
         left -= 1
     right = end
-    while right < len(tokens) and not _is_separator(tokens[right]):
+    while right < len(tokens) and not edge(tokens[right]):
         right += 1
     return left, right
 
@@ -472,15 +477,13 @@ def _in_past_clause(hit: Hit, tokens: list[str], past: list[str], starts: set[in
     left, right = _clause(tokens, hit.start, hit.end)
     if any(_stem_matches(m, tokens, i) for m in past for i in range(left, right)):
         return True
-    # "Na Allegro byliśmy, ale już nie": the next clause, naming no value, says it is over
+    # "Na Allegro byliśmy, ale już nie", "an Etsy shop but closed it": the next clause,
+    # naming no value, says it is over
     if right < len(tokens):
         nxt_left, nxt_right = _clause(tokens, right + 1, right + 1)
         if not any(nxt_left <= s < nxt_right for s in starts):
             return any(
-                _stem_matches(m, tokens, i)
-                for m in past
-                for i in range(right + 1, nxt_right)
-                if len(m.split()) > 1 or m.startswith("=")
+                _stem_matches(m, tokens, i) for m in past for i in range(right + 1, nxt_right)
             )
     return False
 
