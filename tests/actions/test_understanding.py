@@ -153,6 +153,8 @@ def test_parts_that_are_not_one_name_are_all_kept_and_the_bot_is_unsure() -> Non
         ("Przelew i BLIK. Kart nie.", "payment_methods", "pl", ["bank_transfer", "blik"]),
         ("Karta, BLIK. Pobrania nie, za dużo zwrotów.", "payment_methods", "pl", ["card", "blik"]),
         ("Kurier nie poczta", "shipping_methods", "pl", ["courier"]),
+        ("Cards yes, PayPal no.", "payment_methods", "en", ["card"]),
+        ("Royal Mail tracked, and Parcelforce.", "shipping_methods", "en", ["post", "courier"]),
         ("Przelew. Bez BLIKa, pobrania też nie.", "payment_methods", "pl", ["bank_transfer"]),
         (
             "Sprzedajemy w gospodarstwie i na Allegro.",
