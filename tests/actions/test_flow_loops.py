@@ -375,3 +375,20 @@ def test_no_to_every_read_back_cannot_loop(agent: Agent, lang: str, digits: str,
     assert asks(turns)["tax_id"] == MAX_ASKS
     assert "tax_id" in conv.tracker.slots["given_up_fields"]
     assert any(m.metadata.get("ask") == "contact_email" for turn in turns for m in turn)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "why"),
+    [
+        ("en", "Hello, yes, what is it?", "set up your new store"),
+        ("pl", "Tak, słucham, o co chodzi?", "skonfigurować Państwa nowy sklep"),
+    ],
+)
+def test_what_is_it_about_gets_who_and_why_and_is_no_consent(
+    agent: Agent, lang: str, text: str, why: str
+) -> None:
+    """The real NLU: a yes with "what is it about?" is a question, not consent to talk."""
+    conv, turns = talk(agent, lang, {}, [text])
+    assert conv.tracker.slots.get("good_time") is None
+    assert turns[1][0].response == "utter_bot_identity" and why in turns[1][0].text
+    assert turns[1][-1].metadata["ask"] == "good_time"
