@@ -61,6 +61,10 @@ from voicebot.actions.understanding import (
         ("Sarah Jane Smith, but Sarah is fine.", "en", "Sarah Jane Smith"),
         ("Katarzyna Wolska, wystarczy Kasia.", "pl", "Katarzyna Wolska"),
         ("Wild Thyme, T-H-Y-M-E.", "en", "Wild Thyme"),
+        # a recogniser's words without punctuation; initials are no spelling
+        ("leo marsh that's m a r s h", "en", "Leo Marsh"),
+        ("kasia wolska to jest w o l s k a", "pl", "Kasia Wolska"),
+        ("J K Rowling", "en", "J K Rowling"),
         ("Sklep będzie się nazywał „Pod Lipą”.", "pl", "Pod Lipą"),
         ("Pracownia Ceramiki Glina.", "pl", "Pracownia Ceramiki Glina"),
         ("Double Trouble", "en", "Double Trouble"),

@@ -152,8 +152,11 @@ def _is_aside(words: list[str], lang: str) -> bool:
         return True
     if any(_spelled(w) for w in lowered):
         return True  # "T-H-Y-M-E"
+    # letters to the end are a spelling ("that's M A R S H"); before a word, initials
+    # ("J K Rowling")
     letters = sum(1 for w in lowered if len(w) == 1 and w.isalpha())
-    return letters >= 2 or (letters == len(lowered) and letters > 0)
+    ends_in_letter = len(lowered[-1]) == 1 and lowered[-1].isalpha()
+    return (letters >= 2 and ends_in_letter) or (letters == len(lowered) and letters > 0)
 
 
 def _spelled(word: str) -> bool:
@@ -171,6 +174,16 @@ def _cut_aside(words: list[str], lang: str) -> list[str]:
     for i in range(1, len(lowered)):
         if len(lowered) - i <= 5 and (_aside_at(lowered, i, lang) or lowered[i] in weak):
             return words[:i]
+    # "leo marsh that's m a r s h" (no punctuation from the recogniser): the letters and
+    # the words that introduce them go
+    letters = [i for i, w in enumerate(words) if _letter(w) or _spelled(_bare(w))]
+    if len(letters) >= 2 and letters[0] > 0:
+        start = letters[0]
+        if all(_letter(w) or _spelled(_bare(w)) for w in words[start:]):
+            intros = {p[0] for p in _phrase_list(lang, "spelling_intros") if len(p) == 1}
+            while start > 1 and _bare(words[start - 1]) in intros:
+                start -= 1
+            return words[:start]
     return words
 
 
