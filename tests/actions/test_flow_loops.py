@@ -392,3 +392,30 @@ def test_what_is_it_about_gets_who_and_why_and_is_no_consent(
     assert conv.tracker.slots.get("good_time") is None
     assert turns[1][0].response == "utter_bot_identity" and why in turns[1][0].text
     assert turns[1][-1].metadata["ask"] == "good_time"
+
+
+UNHELPFUL = {
+    "en": [
+        *("what?", "/silence", "hold on", "you got that wrong", "hello?", "who is this?"),
+        *("nice weather today", "no", "I don't know", "what's this about?", "one moment please"),
+    ],
+    "pl": [
+        *("co?", "/silence", "chwileczkę", "źle pan zapisał", "halo?", "kto mówi?"),
+        *("ładna dziś pogoda", "nie", "nie wiem", "o co chodzi?", "momencik"),
+    ],
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "pl"])
+def test_a_merchant_who_never_answers_never_loops(agent: Agent, lang: str) -> None:
+    """The real NLU, random mixes of everything that is no answer: every question asked at
+    most MAX_ASKS times, and every call ends."""
+    import random
+
+    rng = random.Random(19)
+    for _ in range(8):
+        texts = [YES[lang], *(rng.choice(UNHELPFUL[lang]) for _ in range(70))]
+        conv, turns = talk(agent, lang, {}, texts)
+        counted = asks(turns)
+        assert max(counted.values()) <= MAX_ASKS, counted
+        assert conv.ended, said(turns)[-4:]
