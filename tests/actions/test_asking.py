@@ -21,6 +21,7 @@ from voicebot.actions.asking import (
     SLOW,
     AskHistory,
     ask_history,
+    asks_in_call,
     choose_style,
 )
 from voicebot.actions.questions import ASKED_SLOTS
@@ -287,3 +288,11 @@ def test_ask_history_counts_only_the_current_question() -> None:
     events += [slot("industry", "fashion"), slot("requested_slot", "industry"), ask("industry")]
     assert ask_history(event_tracker(events), "industry").asks == 1
     assert ask_history(event_tracker(events), "store_name").asks == 0
+    # over the whole call every ask counts, whatever reopened the question
+    assert asks_in_call(event_tracker(events), "industry") == 4
+    # "sure, I will wait" is counted beside the asks
+    events += [
+        user("hold on", "wait", 5),
+        {"event": "bot", "metadata": {"utter_action": "utter_wait"}},
+    ]
+    assert ask_history(event_tracker(events), "industry").waits == 1

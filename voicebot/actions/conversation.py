@@ -1,5 +1,5 @@
 """The onboarding call's custom actions: opening, prefill and resume, interruptions
-(silence, repeat, skip, correction, misunderstanding), and the ways a call ends."""
+(silence, repeat, wait, skip, correction, misunderstanding), and the ways a call ends."""
 
 from __future__ import annotations
 
