@@ -252,6 +252,69 @@ def test_hyphenated_and_two_word_product_words_are_matched(
     assert industry_answer(text, lang, []).value == category
 
 
+@pytest.mark.parametrize(
+    ("text", "lang", "category"),
+    [
+        ("Bieliznę i piżamy.", "pl", "fashion"),
+        ("Artykuły dla wędkarzy.", "pl", "sporting_goods"),
+        ("Kosmetyki do makijażu.", "pl", "health_beauty"),
+        ("Nasiona i sadzonki.", "pl", "home_garden"),
+        ("Akcesoria łazienkowe.", "pl", "home_garden"),
+        ("Gry planszowe i karciane.", "pl", "toys_games"),
+        ("Przyprawy i zioła.", "pl", "groceries"),
+        ("Zegarki.", "pl", "fashion"),
+        ("Kawa i akcesoria do parzenia.", "pl", "groceries"),
+        ("Wina z Gruzji.", "pl", "groceries"),
+        ("Części do ciągników.", "pl", "automotive"),
+        ("Materiały budowlane.", "pl", "hardware"),
+        ("Farby i lakiery.", "pl", "hardware"),
+        ("Obrazy olejne.", "pl", "arts_entertainment"),
+        ("Płyty winylowe.", "pl", "media"),
+        ("Monety kolekcjonerskie.", "pl", "arts_entertainment"),
+        ("Akcesoria jeździeckie.", "pl", "animals_pets"),
+        ("Oprogramowanie księgowe.", "pl", "software"),
+        ("Kursy online z fotografii.", "pl", "software"),
+        ("Pyjamas and underwear.", "en", "fashion"),
+        ("Fishing tackle and bait.", "en", "sporting_goods"),
+        ("Seeds and seedlings.", "en", "home_garden"),
+        ("Bathroom accessories.", "en", "home_garden"),
+        ("Spices and herbs.", "en", "groceries"),
+        ("Baby clothes.", "en", "kids"),
+        ("Wristwatches.", "en", "fashion"),
+        ("Wines from Georgia.", "en", "groceries"),
+        ("Tractor parts.", "en", "automotive"),
+        ("Building materials.", "en", "hardware"),
+        ("Oil paintings.", "en", "arts_entertainment"),
+        ("Vinyl records.", "en", "media"),
+        ("Collectible coins.", "en", "arts_entertainment"),
+        ("Accounting software.", "en", "software"),
+        ("Dog beds and leads.", "en", "animals_pets"),
+        ("Biżuteria srebrna.", "pl", "fashion"),
+        ("Torebki skórzane.", "pl", "fashion"),
+        ("Plecaki turystyczne.", "pl", "luggage_bags"),
+        ("Herbata i yerba mate.", "pl", "groceries"),
+        ("Lampy i oświetlenie.", "pl", "home_garden"),
+        ("Knives and kitchenware.", "en", "home_garden"),
+        ("Perfumes.", "en", "health_beauty"),
+        ("Wigs and hair extensions.", "en", "health_beauty"),
+        ("Lingerie.", "en", "fashion"),
+        ("Drony i kamery sportowe.", "pl", "cameras_optics"),
+        ("Rowery elektryczne.", "pl", "sporting_goods"),
+        ("Hulajnogi elektryczne.", "pl", "sporting_goods"),
+        ("Ekspresy do kawy.", "pl", "electronics"),
+        ("Smartwatche.", "pl", "electronics"),
+        ("Stroje kąpielowe.", "pl", "fashion"),
+        ("Okulary przeciwsłoneczne.", "pl", "fashion"),
+        ("Sztuczne kwiaty.", "pl", "home_garden"),
+        ("Balony i dekoracje na urodziny.", "pl", "arts_entertainment"),
+    ],
+)
+def test_product_words_across_the_taxonomy_in_both_languages(
+    text: str, lang: str, category: str
+) -> None:
+    assert industry_answer(text, lang, []).value == category
+
+
 def test_nlu_entities_and_lexicon_matches_are_united_without_duplicates() -> None:
     take = list_answer("karta i blik", "payment_methods", "pl", ["Card", "blik", "paypal"])
     assert take.values == ["card", "blik", "paypal"]
