@@ -419,3 +419,17 @@ def test_a_merchant_who_never_answers_never_loops(agent: Agent, lang: str) -> No
         counted = asks(turns)
         assert max(counted.values()) <= MAX_ASKS, counted
         assert conv.ended, said(turns)[-4:]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "name"),
+    [("en", "No, Gary Holt.", "Gary Holt"), ("pl", "Nie, Nowak.", "Nowak")],
+)
+def test_a_no_before_a_name_is_the_name_and_a_plain_no_is_none(
+    agent: Agent, lang: str, text: str, name: str
+) -> None:
+    pin("deny", text, confidence=0.9)
+    conv, _ = talk(agent, lang, {}, [YES[lang], text])
+    assert conv.tracker.slots["contact_name"] == name
+    conv, _ = talk(agent, lang, {}, [YES[lang], {"en": "no", "pl": "nie"}[lang]])
+    assert conv.tracker.slots["contact_name"] is None

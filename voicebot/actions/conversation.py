@@ -286,6 +286,11 @@ class ActionHandleMisunderstanding(Action):
         return "action_handle_misunderstanding"
 
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        if latest_intent(tracker) == "deny":
+            # "No, Gary Holt.": a "no" the form would not take as a name, before one
+            answer = answer_instead(tracker, domain, free_text=True)
+            if answer:
+                return [*(SlotSet(k, v) for k, v in answer.items()), *_back_to_form(tracker)]
         done = _when_asked_enough(tracker, dispatcher)
         if done is not None:
             return done
