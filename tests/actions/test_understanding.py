@@ -158,6 +158,16 @@ def test_parts_that_are_not_one_name_are_all_kept_and_the_bot_is_unsure() -> Non
         ("Karta, BLIK. Pobrania nie, za dużo zwrotów.", "payment_methods", "pl", ["card", "blik"]),
         ("Kurier nie poczta", "shipping_methods", "pl", ["courier"]),
         ("Cards yes, PayPal no.", "payment_methods", "en", ["card"]),
+        ("Not only cards, PayPal as well.", "payment_methods", "en", ["card", "paypal"]),
+        ("Nie tylko BLIK, także karta.", "payment_methods", "pl", ["blik", "card"]),
+        ("Nie sprzedajemy nigdzie poza Allegro.", "sales_channels", "pl", ["marketplace"]),
+        ("We sell nowhere except eBay.", "sales_channels", "en", ["marketplace"]),
+        (
+            "Wszystko poza PayPalem.",
+            "payment_methods",
+            "pl",
+            ["bank_transfer", "blik", "card", "cash_on_delivery"],
+        ),
         ("Royal Mail tracked, and Parcelforce.", "shipping_methods", "en", ["post", "courier"]),
         ("Przelew. Bez BLIKa, pobrania też nie.", "payment_methods", "pl", ["bank_transfer"]),
         (

@@ -448,10 +448,13 @@ def _negate(hit: Hit, tokens: list[str], lang: str, kind: str, hits: list[Hit]) 
     negated = Hit(hit.start, hit.end, hit.value, negated=True)
     table = lexicon()
     negations = [str(n) for n in (table.get("negations") or {}).get(lang, [])]
+    exceptions = [str(n) for n in (table.get("negation_exceptions") or {}).get(lang, [])]
     for i in range(hit.start - 1, max(-1, hit.start - 4), -1):
         if _is_separator(tokens[i]) or tokens[i] in _BREAKS:
             break
-        if any(_stem_matches(n, tokens, i) for n in negations):
+        if any(_stem_matches(n, tokens, i) for n in negations) and not any(
+            _stem_matches(e, tokens, j) for e in exceptions for j in (i, i - 1) if j >= 0
+        ):
             return negated
     starts = {h.start for h in hits if h is not hit}
     after = [str(n) for n in (table.get("negations_after") or {}).get(lang, [])]
