@@ -433,3 +433,32 @@ def test_a_no_before_a_name_is_the_name_and_a_plain_no_is_none(
     assert conv.tracker.slots["contact_name"] == name
     conv, _ = talk(agent, lang, {}, [YES[lang], {"en": "no", "pl": "nie"}[lang]])
     assert conv.tracker.slots["contact_name"] is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"), [("en", "No, I said Moda Plus."), ("pl", "Nie, mówiłem Moda Plus.")]
+)
+def test_a_correction_at_the_launch_date_is_not_kept_as_its_words(
+    agent: Agent, lang: str, text: str
+) -> None:
+    pin("correct", text)
+    known = {
+        "contact_name": "Jan Kowalski",
+        "store_name": "Moda Pluss",
+        "industry": "fashion",
+        "product_count": 10,
+        "sales_channels": ["none"],
+        "has_domain": False,
+        "payment_methods": ["card"],
+        "shipping_methods": ["courier"],
+        "tax_id": "5260250274",
+        "tax_id_confirmed": True,
+        "contact_email": "jan@modaplus.pl",
+        "contact_email_confirmed": True,
+    }
+    slots = {**known, "earlier_call_fields": list(known)}
+    conv, turns = talk(agent, lang, slots, [YES[lang], text])
+    assert conv.tracker.slots["launch_date"] is None
+    # "moda" fits the industry it already has: no correction of it
+    assert conv.tracker.slots["industry"] == "fashion"
+    assert not conv.ended and "ask" in turns[-1][-1].metadata

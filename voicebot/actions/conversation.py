@@ -502,7 +502,11 @@ class ActionCorrectField(Action):
             default = target is None or target == self._last(tracker)
             if candidate in YES_NO_FIELDS:
                 continue  # the "no" of "no, I said ..." is the correction's, not an answer
-            if default and await self._new_value(candidate, dispatcher, tracker, domain):
+            if not default:
+                continue
+            new = await self._new_value(candidate, dispatcher, tracker, domain)
+            # the value it already has is no correction ("moda" in a store's name)
+            if new and _differs(new.get(candidate), tracker.get_slot(candidate)):
                 target, fitted = candidate, True
                 break
         if not fitted:
@@ -660,6 +664,12 @@ def answer_instead(tracker: Tracker, domain: DomainDict, *, free_text: bool) -> 
     if as_said:
         if not free_text:
             return {}
+        if (
+            slot not in NAME_FIELDS
+            and intent in ("correct", "deny")
+            and set(left) <= _written_as_names(text)
+        ):
+            return {}  # "no, I said Moda Plus" at the launch date: a name corrected, no date
         own = unexplained_words(str(value), lang, CONTROL_INTENTS | {intent})
         if not own or (slot in NAME_FIELDS and not set(own) & _written_as_names(text)):
             return {}
@@ -684,6 +694,12 @@ def _written_as_names(text: str) -> set[str]:
         if match.group()[0].isupper() and not starts_sentence:
             found.add(match.group().lower().replace("’", "'"))
     return found
+
+
+def _differs(new: Any, old: Any) -> bool:
+    if isinstance(new, list) and isinstance(old, list):
+        return set(map(str, new)) != set(map(str, old))
+    return new != old
 
 
 def _is_day(value: str) -> bool:
