@@ -67,6 +67,8 @@ from voicebot.actions.understanding import (
         ("J K Rowling", "en", "J K Rowling"),
         ("Sklep będzie się nazywał „Pod Lipą”.", "pl", "Pod Lipą"),
         ("Pracownia Ceramiki Glina.", "pl", "Pracownia Ceramiki Glina"),
+        # lower-case words inside a name are the name's: none is lost
+        ("Tak, pracownia mydła Lawenda.", "pl", "Pracownia Mydła Lawenda"),
         ("Double Trouble", "en", "Double Trouble"),
     ],
 )

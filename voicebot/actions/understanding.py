@@ -257,30 +257,6 @@ def _plain_words(candidate: _Candidate, lang: str) -> bool:
     ) or (not candidate.sentence_start and candidate.words[0][:1].islower())
 
 
-def _lower_lead_off(candidate: _Candidate, lang: str) -> _Candidate:
-    """ "..., most likely The Copper Hen": in text written with capitals, lower-case words
-    before the capitalised name are the sentence's (connectives right before it stay)."""
-    words = candidate.words
-    connectives = {p[0] for p in _phrase_list(lang, "connectives") if len(p) == 1}
-    if candidate.sentence_start:
-        # "We're leaning towards Salt and Stone": the sentence's capital, then its words
-        if len(words) < 3 or not words[1][:1].islower() or _bare(words[1]) in connectives:
-            return candidate
-        first = next(
-            (i for i, w in enumerate(words) if i > 0 and any(ch.isupper() for ch in w)), None
-        )
-    else:
-        first = next((i for i, w in enumerate(words) if any(ch.isupper() for ch in w)), None)
-    if not first:
-        return candidate
-    start = first
-    while start > 0 and _bare(words[start - 1]) in connectives:
-        start -= 1
-    if start == 0:
-        return candidate
-    return _Candidate(words[start:], False)
-
-
 def _contained(small: list[str], big: list[str]) -> bool:
     return len(small) <= len(big) and any(
         big[i : i + len(small)] == small for i in range(len(big) - len(small) + 1)
@@ -334,10 +310,6 @@ def take_name(text: str, lang: str) -> NameTake:
     if not kept:
         return NameTake(None)
     guess = False
-    if cased:
-        trimmed = [_lower_lead_off(c, lang) for c in kept]
-        guess = trimmed != kept
-        kept = trimmed
     if len(kept) > 1 and cased:
         # "Um, we haven't decided. Second Gear Parts": the part written like a name (a
         # single word at a sentence's start may be a first name: "Jessica, J, E, ...")
