@@ -120,6 +120,9 @@ def test_english_yes_no(text: str, answer: bool | None) -> None:
         ("Yes, we registered willow wool dot shop.", "en", "willowwool.shop"),
         ("Kupiliśmy już len i wełna kropka pl.", "pl", "leniwelna.pl"),
         ("sklepik, bez ogonka, s k l e p i k, kropka eu", "pl", "sklepik.eu"),
+        ("www dot zielony kat dot pl", "pl", "zielonykat.pl"),
+        ("wu wu wu kropka zielony kąt kropka pl", "pl", "zielonykat.pl"),
+        ("w kropka pl", "pl", "w.pl"),
     ],
 )
 def test_the_domain_ends_with_its_last_label(text: str, lang: str, domain: str) -> None:

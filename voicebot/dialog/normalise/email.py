@@ -120,6 +120,12 @@ def _end_of_domain(pieces: list[str]) -> list[str]:
     """The domain ends with its last label: at a full stop or comma after the first dot, or
     where two words follow each other after it ("pl bez polskich znaków", "com all one
     word"); clause breaks before the first dot are only pauses in the name."""
+    www = {"www", "wu", "dub", "double", "w"}
+    lead = 0
+    while lead < len(pieces) and pieces[lead] in www:
+        lead += 1
+    if lead and (pieces[lead - 1] != "w" or lead >= 3) and pieces[lead : lead + 1] == ["."]:
+        pieces = pieces[lead + 1 :]  # "www dot ...", "wu wu wu kropka ..."
     if "." not in pieces:
         return [p for p in pieces if p != BREAK]
     first_dot = pieces.index(".")
