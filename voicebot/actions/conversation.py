@@ -31,6 +31,7 @@ from .common import (
     count_trailing,
     end_call,
     field_label,
+    intent_words,
     join_words,
     labels,
     lang_of,
@@ -648,6 +649,8 @@ def answer_instead(tracker: Tracker, domain: DomainDict, *, free_text: bool) -> 
         return {}  # "change the e-mail": about another field
     intent = latest_intent(tracker)
     lang = lang_of(tracker)
+    if not intent_words(lang, intent):
+        return {}  # no training data to tell the intent's own words from the rest
     text = latest_text(tracker)
     left = unexplained_words(text, lang, {intent})
     if not left:
