@@ -394,6 +394,20 @@ def test_what_is_it_about_gets_who_and_why_and_is_no_consent(
     assert turns[1][-1].metadata["ask"] == "good_time"
 
 
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("en", "Hello, yes, what is it?"), ("pl", "Halo? Tak, słucham, o co chodzi?")],
+)
+def test_the_same_yes_with_a_question_after_hearing_who_calls_is_consent(
+    agent: Agent, lang: str, text: str
+) -> None:
+    """Told who calls and why, a merchant who says the same "yes, what is it?" again has
+    answered: the call goes on instead of explaining until it gives up."""
+    conv, turns = talk(agent, lang, {}, [text, text])
+    assert conv.tracker.slots.get("good_time") is True
+    assert turns[2][-1].metadata["ask"] == "contact_name"
+
+
 UNHELPFUL = {
     "en": [
         *("what?", "/silence", "hold on", "you got that wrong", "hello?", "who is this?"),

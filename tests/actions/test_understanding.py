@@ -157,6 +157,18 @@ def test_parts_that_are_not_one_name_are_all_kept_and_the_bot_is_unsure() -> Non
         ("Nie mamy sklepu stacjonarnego, tylko Allegro.", "sales_channels", "pl", ["marketplace"]),
         # a negation after the value, and values of the past, are ruled out
         ("Przelew i BLIK. Kart nie.", "payment_methods", "pl", ["bank_transfer", "blik"]),
+        (
+            "Kurier i odbiór osobisty. Paczkomaty odpadają, za duże.",
+            "shipping_methods",
+            "pl",
+            ["courier", "pickup"],
+        ),
+        (
+            "Courier and collection. Lockers are out, too small.",
+            "shipping_methods",
+            "en",
+            ["courier", "pickup"],
+        ),
         ("Karta, BLIK. Pobrania nie, za dużo zwrotów.", "payment_methods", "pl", ["card", "blik"]),
         ("Kurier nie poczta", "shipping_methods", "pl", ["courier"]),
         ("Cards yes, PayPal no.", "payment_methods", "en", ["card"]),

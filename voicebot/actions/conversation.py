@@ -405,12 +405,27 @@ class ActionAnswerIdentity(Action):
         return "action_answer_identity"
 
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
-        if current_question(tracker) is not None:
+        slot = current_question(tracker)
+        if slot in YES_NO_FIELDS and _said_before(tracker, "utter_bot_identity"):
+            # "Tak, słucham, o co chodzi?" once more after hearing who calls and why: the
+            # question is answered now, the yes (or no) in it stands
+            answer = parse_yes_no(latest_text(tracker), lang_of(tracker))
+            if answer is not None:
+                return [SlotSet(slot, answer), *_back_to_form(tracker)]
+        if slot is not None:
             done = _when_asked_enough(tracker, dispatcher, back_to_form=False)
             if done is not None:
                 return done
         dispatcher.utter_message(response="utter_bot_identity")
         return []
+
+
+def _said_before(tracker: Tracker, response: str) -> bool:
+    return any(
+        event.get("event") == "bot"
+        and (event.get("metadata") or {}).get("utter_action") == response
+        for event in tracker.events
+    )
 
 
 def _last_response(tracker: Tracker) -> str | None:

@@ -19,6 +19,11 @@ from voicebot.dialog.normalise import parse_domain, parse_email, parse_yes_no, s
         ("my email is john underscore smith at outlook dot com", "en", "john_smith@outlook.com"),
         ("it is sales dash team at my shop dot co dot uk", "en", "sales-team@myshop.co.uk"),
         ("mary seven at yahoo dot com", "en", "mary7@yahoo.com"),
+        # how-to-write notes inside the address, letters said by name after the dot
+        ("zamowienia, bez ogonków, małpa budmar kropka pl", "pl", "zamowienia@budmar.pl"),
+        ("ola małpa wp kropka pl, wszystko małymi literami", "pl", "ola@wp.pl"),
+        ("nici kropka guziki małpa o dwa kropka pe el", "pl", "nici.guziki@o2.pl"),
+        ("sales, all lower case, at fern dot co dot uk", "en", "sales@fern.co.uk"),
     ],
 )
 def test_emails(text: str, lang: str, address: str) -> None:
@@ -41,6 +46,10 @@ def test_not_an_email(text: str, lang: str) -> None:
         ("buty myślnik online kropka com kropka pl", "pl", "buty-online.com.pl"),
         ("our domain is best shoes dot com", "en", "bestshoes.com"),
         ("modaplus.pl", "pl", "modaplus.pl"),
+        ("zielony lisc, bez polskich znaków, kropka pl", "pl", "zielonylisc.pl"),
+        ("Tak, wosk i knot razem, bez spacji, kropka pl.", "pl", "woskiknot.pl"),
+        ("gadżetownia, bez ogonka, g a d z e t o w n i a, kropka pl", "pl", "gadzetownia.pl"),
+        ("bramble lane, no spaces, dot co dot you kay", "en", "bramblelane.co.uk"),
     ],
 )
 def test_domains(text: str, lang: str, domain: str) -> None:

@@ -165,9 +165,60 @@ def _glue_domain(pieces: list[str]) -> str:
     return "".join(pieces)
 
 
+def _without_notes(text: str, rules: Language) -> str:
+    """How-to-write notes said inside an address ("zielony lisc, bez polskich znaków, kropka
+    pl", "sales, all lower case, at ...") are no part of it, wherever they stand."""
+    notes = sorted(rules.raw.get("email", {}).get("notes", []), key=len, reverse=True)
+    if not notes:
+        return text
+    pattern = r"[,;]?\s*\b(?:" + "|".join(re.escape(str(n)) for n in notes) + r")\b\s*[,;.]?"
+    symbols = {w for key in ("at", "dot", "dash", "underscore") for w in rules.email_words(key)}
+
+    def dropped(match: re.Match[str]) -> str:
+        # before "małpa"/"dot" the address goes on; before anything else the note stood
+        # between two clauses ("gadżetownia, bez ogonka, g a d ..."), which stay apart
+        following = re.match(r"\s*([^\W_]+)", text[match.end() :])
+        return " " if following is None or following.group(1).lower() in symbols else ", "
+
+    return re.sub(pattern, dropped, text, flags=re.IGNORECASE).strip()
+
+
+def _letter_names(text: str, rules: Language) -> str:
+    """Letters said by name after a dot ("kropka pe el" -> "kropka pl"): a top-level domain
+    spelled as its letters."""
+    names = rules.raw.get("email", {}).get("letter_names", {})
+    dots = [w for w in rules.email_words("dot") if w.isalpha()]
+    if not names or not dots:
+        return text
+    letter = (
+        r"(?:" + "|".join(re.escape(str(n)) for n in sorted(names, key=len, reverse=True)) + r")"
+    )
+    run = re.compile(
+        r"\b((?:"
+        + "|".join(map(re.escape, dots))
+        + r")\s+)("
+        + letter
+        + r"(?:\s+"
+        + letter
+        + r")+)\b",
+        re.IGNORECASE,
+    )
+
+    def spelled(match: re.Match[str]) -> str:
+        return match.group(1) + "".join(str(names[w.lower()]) for w in match.group(2).split())
+
+    return run.sub(spelled, text)
+
+
+def _as_written(text: str, lang: str) -> str:
+    rules = language(lang)
+    return _letter_names(_without_notes(text, rules), rules)
+
+
 def parse_email(text: str, lang: str) -> str | None:
     """The e-mail address in the utterance, or None when none can be built; after a
     self-correction ("kwame at ..., no, use info. info at ...") the corrected one."""
+    text = _as_written(text, lang)
     fixed = corrected(text, lang)
     return (_parse_email(fixed, lang) if fixed != text else None) or _parse_email(text, lang)
 
@@ -204,6 +255,7 @@ def parse_domain(text: str, lang: str, names: tuple[str, ...] = ()) -> str | Non
     after a self-correction the corrected one. `names` (the store's name) settle a word
     that may be an introduction or the name's own: "the bobbin box dot shop" for "The
     Bobbin Box" is thebobbinbox.shop."""
+    text = _as_written(text, lang)
     fixed = corrected(text, lang)
     return (_parse_domain(fixed, lang, names) if fixed != text else None) or _parse_domain(
         text, lang, names
