@@ -97,6 +97,9 @@ def test_a_yes_or_a_greeting_alone_is_no_name(text: str, lang: str) -> None:
         ("Ola, przepraszam, dzwonek do drzwi. Aleksandra Nowak.", "pl", "Aleksandra Nowak"),
         ("Kasia Nowak, właścicielka.", "pl", "Kasia Nowak"),
         ("Mark Evans, owner.", "en", "Mark Evans"),
+        # an apology for an aside is no self-correction of the name
+        ("Anna Nowak, sorry, the dog is barking.", "en", "Anna Nowak"),
+        ("Piotr... znaczy Piotr Kamiński, przepraszam, dziecko krzyczy.", "pl", "Piotr Kamiński"),
     ],
 )
 def test_a_name_picked_out_of_several_parts_is_flagged_as_a_guess(

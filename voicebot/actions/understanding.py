@@ -278,8 +278,12 @@ def _segments(text: str) -> list[tuple[str, bool]]:
 def take_name(text: str, lang: str) -> NameTake:
     """The name in "We're going with Spoke and Chain." (-> "Spoke and Chain"), in "Tom, Tom
     Riley" (-> "Tom Riley") or in "Lniana Szafa, przez dwa a" (-> "Lniana Szafa")."""
-    text = corrected(text.strip(), lang)
-    cased = any(ch.isupper() for ch in text) and any(ch.islower() for ch in text)
+    said = text.strip()
+    text = corrected(said, lang)
+    cased = any(ch.isupper() for ch in said) and any(ch.islower() for ch in said)
+    if cased and text != said and not any(w[:1].isupper() for w in _words(text)):
+        # "Anna Nowak, sorry, the dog is barking": an apology for an aside, not a new name
+        text = said
     candidates: list[_Candidate] = []
     segments = _segments(text)
     for index, (segment, sentence_start) in enumerate(segments):
