@@ -22,8 +22,15 @@ ROOT = Path(__file__).resolve().parents[2]
 CONVERSATIONS = ROOT / "evaluation" / "conversations"
 NOW = "2026-11-23T09:30:00+01:00"
 # What `voicebot dialog evaluate --conversations evaluation/conversations` reached: fields
-# right per language and split (the goal is 0.95 on the test split).
-FLOORS = {("en", "train"): 0.99, ("pl", "train"): 0.99, ("en", "test"): 0.99, ("pl", "test"): 0.99}
+# right per language and split (the goal is 0.95 on held-out conversations). dev and
+# dev2 were written blind to the parser and then tuned on; blind was never looked at while
+# tuning (its figure is the honest one: en 120/126, pl 109/127 on 2026-12-03).
+FLOORS = {
+    **{(lang, split): 0.99 for lang in ("en", "pl") for split in ("train", "test", "dev")},
+    ("pl", "dev2"): 0.99,
+    ("en", "blind"): 0.95,
+    ("pl", "blind"): 0.85,
+}
 MAX_TURNS_EACH = 16.0  # 13-15 questions and read-backs, and a few asks for a repeat
 
 
