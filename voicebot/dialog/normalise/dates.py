@@ -255,6 +255,8 @@ class _Scanner:
 
     def clock_at(self, i: int) -> int | None:
         tok = self.tok(i)
+        if tok in self.words("half_before"):
+            return None  # "v půl jedenácté": the half is read where it stands
         if ":" in tok:
             hh, _, mm = tok.partition(":")
             if hh.isdigit() and mm.isdigit():

@@ -42,6 +42,24 @@ def parse_digit_string(text: str, lang: str, min_digits: int = 1) -> str | None:
     return digits if len(digits) >= min_digits else None
 
 
+def spoken_prefix(text: str, lang: str) -> str:
+    """A country code said by its letters' names before a tax number ("cé zet dva pět ...")
+    written as the code ("CZ dva pět ..."); introduction words (the language's e-mail
+    fillers: "je to", "to jest") before it dropped."""
+    rules = language(lang)
+    names = {str(k).lower(): str(v) for k, v in (rules.email.get("letter_names") or {}).items()}
+    fillers = rules.email_words("fillers")
+    words = text.split()
+    bare = [w.lower().strip(",.;:") for w in words]
+    i = 0
+    while i < len(words) - 1 and bare[i] in fillers:
+        i += 1
+    if len(words) - i >= 3 and bare[i] in names and bare[i + 1] in names:
+        code = (names[bare[i]] + names[bare[i + 1]]).upper()
+        return " ".join([code, *words[i + 2 :]])
+    return " ".join(words[i:])
+
+
 def split_prefix(text: str) -> tuple[str, str]:
     """A leading two-letter country code said or written before a tax number ("PL 526...",
     "gb 123..."), and the rest of the text."""

@@ -16,12 +16,24 @@ def say_number(value: float, lang: str) -> str:
     return num2words(number, lang=lang).replace("-", " ").replace(",", "")
 
 
-def say_digits(digits: str, lang: str, group: int = 3) -> str:
-    """Digits one by one, in groups separated by a comma pause: "pięć dwa sześć, zero ..." """
-    units = language(lang).raw["numbers"]["units"]
+def say_digits(digits: str, lang: str, group: int | None = None) -> str:
+    """Digits one by one, in groups separated by a comma pause: "pięć dwa sześć, zero ...";
+    a leading country code is a group of its own ("CZ, dva pět jedna, ..."). Groups are of
+    the language's `tax_id.speak_group` digits unless `group` is given."""
+    raw = language(lang).raw
+    units = raw["numbers"]["units"]
+    size = group or int((raw.get("tax_id") or {}).get("speak_group") or 3)
     names = [str(units[d][0]) for d in range(10)]
-    spoken = [names[int(ch)] if ch.isdigit() else ch for ch in digits if ch.isalnum()]
-    groups = [" ".join(spoken[i : i + group]) for i in range(0, len(spoken), group)]
+    chars = [ch for ch in digits if ch.isalnum()]
+    lead = 0
+    while lead < len(chars) and chars[lead].isalpha():
+        lead += 1
+    spoken = [names[int(ch)] if ch.isdigit() else ch for ch in chars[lead:]]
+    groups = [" ".join(spoken[i : i + size]) for i in range(0, len(spoken), size)]
+    if 0 < lead < len(chars):
+        groups.insert(0, "".join(chars[:lead]).upper())
+    elif lead:
+        groups = [" ".join(chars)]
     return ", ".join(groups)
 
 
