@@ -19,6 +19,7 @@ _WRITTEN_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
 _WRITTEN_DOMAIN = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b")
 # Top-level domains a recogniser returns as a separate word with no "dot" before it.
 _BARE_TLDS = {"com", "pl", "eu", "net", "org", "de", "cz", "uk", "io", "info", "shop", "store"}
+_BARE_TLDS |= {"ru"}
 _TOKEN = re.compile(r"[^\W_]+|[@._|-]")
 # Punctuation that ends a clause in written speech (a "." followed by a space is a full stop,
 # not a dot): the address does not run on past it.
@@ -78,6 +79,20 @@ def _to_pieces(text: str, lang: str) -> list[str]:
     return pieces
 
 
+def _latin(piece: str, rules: Language) -> str:
+    """A piece as written in an address: in a language written in another script, the word a
+    recogniser spells in that script ("мейл" -> mail), else letter by letter ("петров" ->
+    petrov), by the language's `email.spoken_words` and `email.transliterate`."""
+    email = rules.email
+    words = email.get("spoken_words") or {}
+    table = email.get("transliterate") or {}
+    if piece in words:
+        return str(words[piece])
+    if table:
+        piece = "".join(str(table.get(ch, ch)) for ch in piece)
+    return _ascii(piece)
+
+
 def _ascii(piece: str) -> str:
     """Addresses are written without diacritics: "kamień" -> "kamien", "łąka" -> "laka"."""
     piece = piece.replace("ł", "l").replace("Ł", "L")
@@ -113,7 +128,18 @@ def _address_clause(text: str, rules: Language) -> str:
     # before it
     while breaks and not re.search(r"[^\W_]", text[breaks[-1] : spoken.start()]):
         breaks.pop()
+    # "ciemnia, trzy pięć, kropka pl": a clause of a number alone ends the name said before
+    # it (a number is rarely a whole domain, and no introduction is one)
+    if breaks and _only_a_number(text[breaks[-1] : spoken.start()], rules):
+        breaks.pop()
     return text[max(breaks) :] if breaks else text
+
+
+def _only_a_number(clause: str, rules: Language) -> bool:
+    tokens = _TOKEN.findall(clause.lower())
+    spans = find_numbers(tokens, rules.code) if tokens else []
+    covered = {i for span in spans for i in range(span.start, span.end)}
+    return bool(tokens) and all(i in covered or tok.isdigit() for i, tok in enumerate(tokens))
 
 
 def _end_of_domain(pieces: list[str]) -> list[str]:
@@ -168,10 +194,23 @@ def _glue_domain(pieces: list[str]) -> str:
 def _without_notes(text: str, rules: Language) -> str:
     """How-to-write notes said inside an address ("zielony lisc, bez polskich znaków, kropka
     pl", "sales, all lower case, at ...") are no part of it, wherever they stand."""
-    notes = sorted(rules.raw.get("email", {}).get("notes", []), key=len, reverse=True)
+    email = rules.raw.get("email", {})
+    notes = sorted(email.get("notes", []), key=len, reverse=True)
     if not notes:
         return text
-    pattern = r"[,;]?\s*\b(?:" + "|".join(re.escape(str(n)) for n in notes) + r")\b\s*[,;.]?"
+    # `note_patterns` are regular expressions for notes with a free part ("bez kreski nad
+    # o", "bez tych kresek nad literami"); `note_joiners` join notes into one ("ale bez
+    # polskich znaków i razem"), so no "ale" or "i" is left behind in the address
+    note = (
+        r"(?:"
+        + "|".join([*(str(p) for p in email.get("note_patterns", [])), *map(re.escape, notes)])
+        + r")"
+    )
+    joiners = [re.escape(str(j)) for j in email.get("note_joiners", [])]
+    if joiners:
+        joiner = r"(?:" + "|".join(joiners) + r")"
+        note = rf"(?:{joiner}\s+)?{note}(?:\s*,?\s+{joiner}\s+{note})*"
+    pattern = r"[,;]?\s*\b" + note + r"\b\s*[,;.]?"
     symbols = {w for key in ("at", "dot", "dash", "underscore") for w in rules.email_words(key)}
 
     def dropped(match: re.Match[str]) -> str:
@@ -233,21 +272,44 @@ def _parse_email(text: str, lang: str) -> str | None:
     if "@" not in pieces:
         return None
     at = pieces.index("@")
+    pieces = _pauses_at_symbols(pieces[:at]) + pieces[at:]
+    at = pieces.index("@")
     local = _cut_at_filler(list(reversed(pieces[:at])), fillers | {BREAK})[::-1]
     # intro words come before the address; after the @ only trailing words ("proszę") go
     domain = _trim_fillers(_end_of_domain(pieces[at + 1 :]), fillers, from_left=False)
-    address = "".join(map(_ascii, local)) + "@" + _glue_domain([_ascii(p) for p in domain])
+    address = "".join(_latin(p, rules) for p in local) + "@"
+    address += _glue_domain([_latin(p, rules) for p in domain])
     return address if is_valid_email(address) else None
+
+
+def _pauses_at_symbols(local: list[str]) -> list[str]:
+    """A comma next to "kropka" or before "małpa" is a pause in reading the address out, not
+    the end of a clause: "tuli tuli, kropka, sklep, małpa ..." is tulituli.sklep@, and
+    "antykwariat, a n t y k w a r i a t, małpa ..." is the spelled name."""
+    out: list[str] = []
+    for i, piece in enumerate(local):
+        after = local[i + 1] if i + 1 < len(local) else "@"
+        if piece == BREAK and (after in "._-@" or (out and out[-1] in "._-")):
+            continue
+        out.append(piece)
+    return out
 
 
 def _cut_at_filler(pieces: list[str], fillers: frozenset[str]) -> list[str]:
     """Pieces up to the first filler word (reading away from the @)."""
     out: list[str] = []
     for piece in pieces:
-        if piece in fillers:
+        # inside a name spelled letter by letter ("a n t y k w a r i a t", "e w e l i n a")
+        # a one-letter filler ("i", "e") is a letter of it
+        spelled = len(piece) == 1 and len(out) >= 2 and all(map(_is_letter, out[-2:]))
+        if piece in fillers and not spelled:
             break
         out.append(piece)
     return out
+
+
+def _is_letter(piece: str) -> bool:
+    return len(piece) == 1 and piece.isalpha()
 
 
 def parse_domain(text: str, lang: str, names: tuple[str, ...] = ()) -> str | None:
@@ -276,7 +338,7 @@ def _parse_domain(text: str, lang: str, names: tuple[str, ...] = ()) -> str | No
     pieces = _trim_fillers(pieces, fillers, from_left=True, leading_only=leading_only)
     pieces = _restore_name_words(untrimmed, pieces, names)
     pieces = _trim_fillers(pieces, fillers, from_left=False)
-    domain = _glue_domain([_ascii(p) for p in pieces])
+    domain = _glue_domain([_latin(p, rules) for p in pieces])
     domain = domain.removeprefix("www.").strip(".-")
     return domain if is_valid_domain(domain) else None
 
