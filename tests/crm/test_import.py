@@ -237,3 +237,26 @@ def test_validation_runs_without_holding_the_write_lock(
     report = import_merchants(db, _write(tmp_path, "m.csv", CSV))
     assert report.created == 3 and len(waits) == 7
     assert max(waits) < 5
+
+
+@pytest.mark.parametrize(
+    ("phone", "country", "language", "timezone"),
+    [
+        ("+420 601 123 456", "CZ", "cs", "Europe/Prague"),
+        ("+7 912 345-67-89", "RU", "ru", "Europe/Moscow"),  # a mobile: any of 11 zones
+        ("+7 383 123-45-67", "RU", "ru", "Asia/Novosibirsk"),  # a landline: its own zone
+        ("+386 41 123 456", "SI", "sl", "Europe/Ljubljana"),
+        ("+375 29 123 45 67", "BY", "ru", "Europe/Moscow"),  # phonenumbers' name for UTC+3
+        ("+49 151 23456789", "DE", "en", "Europe/Berlin"),  # a language the bot lacks: English
+    ],
+)
+def test_the_number_gives_country_language_and_zone(
+    phone: str, country: str, language: str, timezone: str
+) -> None:
+    data = normalise_merchant({"external_id": "m-x", "phone": phone})
+    assert (data.country, data.language, data.timezone) == (country, language, timezone)
+
+
+def test_a_language_the_bot_does_not_speak_is_refused_with_the_list() -> None:
+    with pytest.raises(InvalidMerchant, match=r"language 'de' is not supported.*sl"):
+        normalise_merchant({"external_id": "m-x", "phone": "+48601234567", "language": "de"})

@@ -12,6 +12,8 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 
+from voicebot.spoken_languages import supported_languages
+
 DATA = Path(__file__).parent / "data"
 # The NLU training data: which words each intent is said with (see intent_words).
 NLU_DATA = Path(__file__).resolve().parents[2] / "nlu_data"
@@ -64,7 +66,7 @@ DEFAULT_LANGUAGE = "pl"
 
 def lang_of(tracker: Tracker) -> str:
     value = tracker.get_slot("language")
-    return value if value in ("pl", "en", "cs", "ru") else DEFAULT_LANGUAGE
+    return value if value in supported_languages() else DEFAULT_LANGUAGE
 
 
 @cache

@@ -51,7 +51,6 @@ MAX_SILENCES = 3
 MAX_MISUNDERSTANDINGS = 3
 # a field corrected this often is left as last said and flagged, so the call cannot loop on it
 MAX_CORRECTIONS = 3
-NEXT_FIELD_WORDS = {"pl": "ostatnio", "en": "last time"}
 
 
 def _spoken(slot: str, value: Any, lang: str) -> str:
@@ -159,6 +158,21 @@ def _spoken_launch(value: str, lang: str, tracker: Tracker) -> str:
     return say_date(moment.replace(tzinfo=now_of(tracker).tzinfo), lang, now_of(tracker))
 
 
+def _products_word(count: float, lang: str) -> str:
+    """The word for products after a number: one word, or the form the number takes
+    (`products: {default, last_digits: {"1": ..., "11": ...}}`: the last two digits
+    decide, then the last one, as in "21 товар", "22 товара", "11 товаров")."""
+    word = labels(lang)["products"]
+    if not isinstance(word, dict):
+        return str(word)
+    forms = {str(k): str(v) for k, v in (word.get("last_digits") or {}).items()}
+    digits = str(int(count)) if float(count).is_integer() else ""
+    for tail in (digits[-2:], digits[-1:]):
+        if tail and tail in forms:
+            return forms[tail]
+    return str(word["default"])
+
+
 class ActionFinishOnboarding(Action):
     """A short spoken summary and the next step; the outcome is complete or partial."""
 
@@ -176,7 +190,7 @@ class ActionFinishOnboarding(Action):
                 spoken = say_number(value, lang)
                 if tracker.get_slot("product_count_approximate"):
                     spoken = f"{labels(lang)['approximately']} {spoken}"
-                spoken = f"{spoken} {labels(lang)['products']}"
+                spoken = f"{spoken} {_products_word(value, lang)}"
             elif field == "launch_date":
                 spoken = _spoken_launch(str(value), lang, tracker)
             else:

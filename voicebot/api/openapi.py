@@ -10,6 +10,7 @@ from voicebot.crm.merchants import PREFILL_FIELDS, PREFILL_TEXT_LIMIT, TEXT_LIMI
 from voicebot.crm.models import CallOutcome, CallStatus, ConfigStatus, MerchantStatus, Speaker
 from voicebot.crm.tokens import SCOPES
 from voicebot.integers import MAX_ID
+from voicebot.spoken_languages import supported_languages
 
 NULLABLE_STRING = {"type": ["string", "null"]}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
@@ -138,7 +139,7 @@ def _schemas() -> dict[str, Any]:
                     "pattern": "^[A-Za-z]{2}$",
                     "description": "ISO 3166-1 alpha-2",
                 },
-                "language": {"type": "string", "enum": ["pl", "en", "cs", "ru"]},
+                "language": {"type": "string", "enum": list(supported_languages())},
                 "timezone": _text(TEXT_LIMITS["timezone"], description="IANA time zone"),
                 "consent_source": _text(TEXT_LIMITS["consent_source"]),
                 "consent_at": {"type": "string", "format": "date-time"},

@@ -19,12 +19,20 @@ from sqlalchemy.orm import Session
 from voicebot.crm.events import record_event
 from voicebot.crm.models import Merchant, MerchantStatus
 from voicebot.integers import parse_id
+from voicebot.spoken_languages import spoken_languages
 
-# The language a merchant is called in when the platform does not say; more is data, not code.
-LANGUAGE_BY_COUNTRY = {"PL": "pl", "CZ": "cs", "RU": "ru", "BY": "ru", "KZ": "ru"}
-FALLBACK_LANGUAGE = "en"
-SUPPORTED_LANGUAGES = {"pl", "en", "cs", "ru"}
 FALLBACK_TIMEZONE = "Europe/Warsaw"
+# A mobile number of a country with several zones could be anywhere in it (phonenumbers lists
+# them all, alphabetically: a Russian mobile gets "Asia/Almaty"): call it in the zone most of the
+# country lives in. The platform's own timezone field overrides this.
+MAIN_TIMEZONE = {
+    "RU": "Europe/Moscow",
+    "KZ": "Asia/Almaty",
+    "US": "America/New_York",
+    "CA": "America/Toronto",
+    "AU": "Australia/Sydney",
+    "BR": "America/Sao_Paulo",
+}
 
 # Sign-up facts that pre-fill the onboarding form (slot names of the dialog).
 PREFILL_FIELDS = (
@@ -142,8 +150,10 @@ def normalise_phone(raw: str, default_region: str | None) -> phonenumbers.PhoneN
     return number
 
 
-def _timezone_for(number: phonenumbers.PhoneNumber) -> str:
+def _timezone_for(number: phonenumbers.PhoneNumber, country: str) -> str:
     zones = [z for z in phone_timezones.time_zones_for_number(number) if z != "Etc/Unknown"]
+    if len(zones) > 1 and MAIN_TIMEZONE.get(country) in zones:
+        return MAIN_TIMEZONE[country]
     return zones[0] if zones else FALLBACK_TIMEZONE
 
 
@@ -165,14 +175,14 @@ def normalise_merchant(record: dict[str, Any], *, default_region: str = "PL") ->
     if country is None:  # a number valid in no region (normalise_phone refuses most of these)
         raise InvalidMerchant(f"phone {raw_phone!r} belongs to no country")
 
-    language = (_text(record, "language") or "").lower() or LANGUAGE_BY_COUNTRY.get(
-        country, FALLBACK_LANGUAGE
-    )
-    if language not in SUPPORTED_LANGUAGES:
-        supported = ", ".join(sorted(SUPPORTED_LANGUAGES))
+    # the platform's word first, else the language of the merchant's country (spoken_languages.yml)
+    known = spoken_languages()
+    language = (_text(record, "language") or "").lower() or known.for_country(country)
+    if language not in known.by_code:
+        supported = ", ".join(sorted(known.codes))
         raise InvalidMerchant(f"language {language!r} is not supported (one of {supported})")
 
-    timezone = _text(record, "timezone") or _timezone_for(number)
+    timezone = _text(record, "timezone") or _timezone_for(number, country)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -137,8 +137,7 @@ def _call_id_arg() -> int | None:
 def _apology() -> Response:
     settings = _settings()
     language = settings.dialog.default_language
-    text = settings.call.apology_text.get(language) or settings.call.apology_text["en"]
-    return _xml(twiml.say_and_hang_up(text, language))
+    return _xml(twiml.say_and_hang_up(settings.call.apology_text, language))
 
 
 @bp.post("/voice")
@@ -243,10 +242,11 @@ def amd() -> Response:
     CALL_ID.set(call_id)
     log.info("call %s: answered by %s", call_sid, answered_by)
     if answered_by in MACHINE_ANSWERS:
-        text = settings.call.voicemail_text.get(language) or settings.call.voicemail_text["en"]
         with _db().session() as s:
             crm_calls.set_outcome(s, call_id, CallOutcome.VOICEMAIL)
-        _redirect_in_background(call_id, call_sid, twiml.say_and_hang_up(text, language))
+        _redirect_in_background(
+            call_id, call_sid, twiml.say_and_hang_up(settings.call.voicemail_text, language)
+        )
     elif answered_by == "fax":
         with _db().session() as s:
             crm_calls.set_outcome(s, call_id, CallOutcome.FAILED)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from twilio.twiml.voice_response import VoiceResponse
 
-# Twilio's <Say> language codes for our languages.
-SAY_LANGUAGE = {"pl": "pl-PL", "en": "en-US", "cs": "cs-CZ", "ru": "ru-RU"}
+from voicebot.spoken_languages import spoken_languages
 
 
 def connect_stream(stream_url: str, call_id: int, stream_token: str) -> str:
@@ -20,9 +21,15 @@ def connect_stream(stream_url: str, call_id: int, stream_token: str) -> str:
     return str(response)
 
 
-def say_and_hang_up(text: str, language: str) -> str:
+def say_and_hang_up(texts: Mapping[str, str], language: str) -> str:
+    """Twilio reads the text of ``language`` in its own voice, then hangs up; where Twilio has
+    no voice for the language (Slovenian) or no text is configured, the fallback language's."""
+    known = spoken_languages()
+    spoken = known.by_code.get(language)
+    if spoken is None or spoken.twilio_say is None or not texts.get(language):
+        spoken = known.by_code[known.fallback]
     response = VoiceResponse()
-    response.say(text, language=SAY_LANGUAGE.get(language, "en-US"))
+    response.say(texts.get(spoken.code, ""), language=spoken.twilio_say or "en-US")
     response.hangup()
     return str(response)
 
