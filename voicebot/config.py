@@ -118,7 +118,14 @@ class TwilioSettings(Section):
 
 class SpeechSettings(Section):
     models_dir: Path = Path("var/models")
-    engines: dict[str, str] = {"pl": "vosk", "en": "vosk", "cs": "vosk", "ru": "vosk"}
+    # Slovenian has no Vosk model (alphacephei publishes none): Whisper serves it.
+    engines: dict[str, str] = {
+        "pl": "vosk",
+        "en": "vosk",
+        "cs": "vosk",
+        "ru": "vosk",
+        "sl": "whisper",
+    }
     fallback_engine: str = "whisper"
     # Endpointing (see voicebot/speech/vad.py): WebRTC VAD + adaptive noise floor.
     vad_aggressiveness: int = Field(default=2, ge=0, le=3)
@@ -156,7 +163,13 @@ class SpeechSettings(Section):
 
 
 class TtsSettings(Section):
-    voices: dict[str, str] = {"pl": "zlw/pl", "en": "gmw/en-us", "cs": "zlw/cs", "ru": "zle/ru"}
+    voices: dict[str, str] = {
+        "pl": "zlw/pl",
+        "en": "gmw/en-us",
+        "cs": "zlw/cs",
+        "ru": "zle/ru",
+        "sl": "zls/sl",
+    }
     rate: int = Field(default=165, ge=60, le=400)
     # a question the merchant asked to hear again is said at this rate (response metadata
     # "speech_rate": "slow")
@@ -167,7 +180,7 @@ class TtsSettings(Section):
     timeout_s: float = Field(default=10.0, gt=0.0, le=120.0)
     memory_cache_items: int = Field(default=512, ge=0)
     # Per language: "auto" (Piper when a voice is installed, else espeak), "piper" or "espeak".
-    engines: dict[str, str] = {"pl": "auto", "en": "auto", "cs": "auto", "ru": "auto"}
+    engines: dict[str, str] = {"pl": "auto", "en": "auto", "cs": "auto", "ru": "auto", "sl": "auto"}
     # Per language: a Piper voice name (en_US-joe-medium) or .onnx path; "auto" = first installed.
     piper_voices: dict[str, str] = {}
     piper_voices_dir: Path = Path("var/models/piper")
@@ -244,8 +257,15 @@ class DialerSettings(Section):
     calls_per_second: float = Field(default=1.0, gt=0)
     poll_interval_s: float = Field(default=5.0, gt=0)
     # Calling windows per country (ISO code) in the merchant's own time zone.
+    # Defaults for the countries whose languages the bot speaks: business calls on working
+    # days (Czech, Slovak and Slovenian merchants are not called on Saturdays).
     calling_hours: dict[str, dict[str, list[str]]] = {
-        "default": {"mon-fri": ["09:00-19:00"], "sat": ["10:00-14:00"]}
+        "default": {"mon-fri": ["09:00-19:00"], "sat": ["10:00-14:00"]},
+        "PL": {"mon-fri": ["09:00-19:00"], "sat": ["10:00-14:00"]},
+        "CZ": {"mon-fri": ["09:00-18:00"]},
+        "SK": {"mon-fri": ["09:00-18:00"]},
+        "RU": {"mon-fri": ["09:00-20:00"], "sat": ["10:00-16:00"]},
+        "SI": {"mon-fri": ["08:00-17:00"]},
     }
     skip_public_holidays: bool = True
     default_country: str = "PL"

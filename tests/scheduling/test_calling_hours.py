@@ -146,3 +146,34 @@ def test_parse_and_config_errors_name_the_entry(tmp_path) -> None:
     config.write_text("dialer:\n  calling_hours:\n    CZ: {sun: ['25:00-26:00']}\n")
     with pytest.raises(ConfigError, match=r"dialer.calling_hours.*CZ"):
         load_settings(config, environ={})
+
+
+PRAGUE, MOSCOW, LJUBLJANA = "Europe/Prague", "Europe/Moscow", "Europe/Ljubljana"
+
+
+def test_czech_merchants_are_called_on_working_days_until_six(settings: Settings) -> None:
+    friday_late = local(PRAGUE, 2026, 6, 19, 18, 0)  # closed; Saturday is closed too
+    assert next_allowed_time(friday_late, PRAGUE, "CZ", settings) == local(PRAGUE, 2026, 6, 22, 9)
+
+
+def test_czech_statehood_day_is_a_holiday(settings: Settings) -> None:
+    statehood_day = local(PRAGUE, 2026, 10, 28, 10, 0)  # a Wednesday
+    assert not is_allowed(statehood_day, PRAGUE, "CZ", settings)
+    assert next_allowed_time(statehood_day, PRAGUE, "CZ", settings) == local(
+        PRAGUE, 2026, 10, 29, 9
+    )
+
+
+def test_russian_merchants_until_eight_and_on_saturdays(settings: Settings) -> None:
+    assert is_allowed(local(MOSCOW, 2026, 6, 17, 19, 59), MOSCOW, "RU", settings)
+    assert not is_allowed(local(MOSCOW, 2026, 6, 17, 20, 0), MOSCOW, "RU", settings)
+    assert is_allowed(local(MOSCOW, 2026, 6, 20, 15, 0), MOSCOW, "RU", settings)
+    assert not is_allowed(local(MOSCOW, 2026, 6, 12, 11, 0), MOSCOW, "RU", settings)  # Russia Day
+
+
+def test_slovenian_working_day_starts_at_eight(settings: Settings) -> None:
+    assert is_allowed(local(LJUBLJANA, 2026, 6, 16, 8, 0), LJUBLJANA, "SI", settings)
+    assert not is_allowed(local(LJUBLJANA, 2026, 6, 16, 17, 0), LJUBLJANA, "SI", settings)
+    assert not is_allowed(
+        local(LJUBLJANA, 2026, 6, 25, 10, 0), LJUBLJANA, "SI", settings
+    )  # Statehood

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from voicebot.cli import cli
 from voicebot.speech.catalog import VOSK_ARCHIVES, VoskArchive
-from voicebot.speech.download import DownloadError, download_vosk_model
+from voicebot.speech.download import DownloadError, archive_for, download_vosk_model
 from voicebot.speech.model_files import find_models, find_vosk_model, vosk_language_from_name
 
 
@@ -126,3 +126,8 @@ def test_cli_download_and_list(tmp_path: Path, archive_server, monkeypatch) -> N
     assert "pl: whisper (no Vosk model: fallback)" in listing.output
     unknown = runner.invoke(cli, ["models", "download", "tlh"], env=env)
     assert unknown.exit_code != 0 and "no official Vosk model known for 'tlh'" in unknown.output
+
+
+def test_no_vosk_model_for_slovenian_points_to_whisper() -> None:
+    with pytest.raises(DownloadError, match=r"no official Vosk model known for 'sl'.*whisper"):
+        archive_for("sl")

@@ -37,6 +37,14 @@ def test_catalog_knows_a_voice_for_each_call_language_with_its_licence() -> None
         piper_voice_for("tlh")
 
 
+def test_the_slovenian_voice_is_known_but_installed_only_with_a_given_checksum() -> None:
+    voice = piper_voice_for("sl")
+    assert voice.name == "sl_SI-artur-medium" and voice.licence == "CC-BY-4.0"
+    # added to the repository after its v1.0.0 release: fetched from main, unverifiable alone
+    assert "/resolve/main/sl/sl_SI/artur/medium/" in voice.model_url
+    assert not voice.verifiable
+
+
 @pytest.fixture
 def voice_server(tmp_path: Path) -> Iterator[str]:
     """The packaged joe voice, laid out like the voice repository's folder, on 127.0.0.1."""

@@ -7,6 +7,7 @@ not the sentence.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 
@@ -122,3 +123,14 @@ def test_a_complete_answer_ends_after_the_short_silence(english) -> None:  # typ
     assert final.end_reason == "silence" and final.endpoint_silence_ms < 8000
     assert [e.kind for e in events] == ["speech_start", "partial", "final"]
     assert stream.decodes == 1
+
+
+def test_slovenian_is_served_by_whisper_by_configuration_and_the_log_says_why(
+    models_dir, caplog
+) -> None:
+    settings = SpeechSettings(models_dir=models_dir)  # the default engines: sl is whisper
+    with caplog.at_level(logging.INFO, logger="voicebot.speech.engines"):
+        engine = load_recognizer_engine("sl", settings)
+    assert type(engine).__name__ == "WhisperEngine"
+    assert "speech sl: Whisper model" in caplog.text
+    assert "speech.engines.sl: whisper; no Vosk model is published for it" in caplog.text

