@@ -64,7 +64,15 @@ def test_nip_checksum(nip: str, ok: bool) -> None:
         ("5260250275", "PL", False, "5260250275"),
         ("980780684", "GB", True, "GB980780684"),
         ("GB980780684", "PL", True, "GB980780684"),
-        ("25123891", "CZ", True, "CZ25123891"),
+        ("25123891", "CZ", True, "CZ25123891"),  # the DIČ is written with its CZ
+        ("CZ25123891", "CZ", True, "CZ25123891"),
+        ("7707083893", "RU", True, "7707083893"),  # INN of an organisation, bare at home
+        ("500100732259", "RU", True, "500100732259"),  # INN of a sole trader (12 digits)
+        ("7707083894", "RU", False, "7707083894"),
+        ("50223054", "SI", True, "50223054"),  # davčna številka, bare at home
+        ("SI50223054", "SI", True, "50223054"),
+        ("50223055", "SI", False, "50223055"),
+        ("SI50223054", "PL", True, "SI50223054"),  # another country's keeps its prefix
         ("136695976", "DE", True, "DE136695976"),
         ("136695977", "DE", False, "136695977"),
     ],

@@ -8,9 +8,13 @@ from dataclasses import dataclass
 from stdnum.exceptions import ValidationError
 from stdnum.util import get_cc_module
 
-from .digits import parse_digit_string, split_prefix
+from .digits import parse_digit_string, split_prefix, spoken_prefix
 
 NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
+# A merchant's own country's number is stored as that country writes it: the Russian INN and
+# the Slovenian davčna številka are bare digits (SI + digits is the VAT id), the Czech DIČ
+# carries its CZ. A number of another country keeps its country prefix.
+BARE_AT_HOME = {"PL", "RU", "SI"}
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,8 @@ def nip_checksum_ok(nip: str) -> bool:
 def check_tax_id(raw: str, country: str = "PL") -> TaxIdCheck:
     """Validate a tax number written or already normalised to digits (and letters)."""
     prefix, rest = split_prefix(raw)
-    country = (prefix if prefix and prefix != country.upper() else country).upper()
+    home = country.upper()
+    country = (prefix if prefix and prefix != home else country).upper()
     compact = "".join(ch for ch in rest.upper() if ch.isalnum())
     if country == "PL":
         if len(compact) != 10 or not compact.isdigit():
@@ -47,12 +52,14 @@ def check_tax_id(raw: str, country: str = "PL") -> TaxIdCheck:
     except ValidationError as exc:
         reason = type(exc).__name__.removeprefix("Invalid").lower() or "format"
         return TaxIdCheck(False, compact, country, reason)
-    return TaxIdCheck(True, f"{country}{value}", country)
+    bare = country == home and country in BARE_AT_HOME
+    return TaxIdCheck(True, value if bare else f"{country}{value}", country)
 
 
 def parse_tax_id(text: str, lang: str, country: str = "PL") -> TaxIdCheck | None:
     """A tax number as spoken ("pięćset dwadzieścia sześć zero zero ..."), checked for the
     merchant's country. None when no digits were said."""
+    text = spoken_prefix(text, lang)
     prefix, rest = split_prefix(text)
     if prefix and prefix.lower() in {"na", "to", "my", "is", "it", "no", "ok"}:
         prefix, rest = "", text  # a short word, not a country code
