@@ -24,6 +24,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from voicebot.spoken_languages import supported_languages
+
 ENV_PREFIX = "VOICEBOT_"
 DEFAULT_CONFIG_FILE = "config.yml"
 OWN_CONFIG_FILE = "voicebot.yml"  # voicebot's settings where config.yml is Rasa's
@@ -204,7 +206,8 @@ class TtsSettings(Section):
 class DialogSettings(Section):
     project_dir: Path = Path("dialogs")
     default_language: str = "pl"
-    languages: list[str] = ["pl", "en"]
+    # every language of voicebot/spoken_languages.yml, unless a deployment trains fewer
+    languages: list[str] = Field(default_factory=lambda: list(supported_languages()))
     fallback_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
     action_endpoint: str | None = None
     actions_module: str | None = "voicebot.actions"
@@ -226,19 +229,34 @@ class CallSettings(Section):
     max_call_s: float = Field(default=1200.0, gt=0)  # hard limit on one conversation
     # Said when a voicemail answers (asynchronous AMD) and for an unknown call, per language.
     voicemail_text: dict[str, str] = {
-        "pl": "Dzień dobry, tu wirtualny asystent platformy sklepów. Zadzwonimy ponownie"
-        " w sprawie konfiguracji Pani lub Pana sklepu. Do usłyszenia.",
-        "en": "Hello, this is the store platform's virtual assistant. We will call again about"
-        " setting up your store. Goodbye.",
+        "pl": "Dzień dobry, tu wirtualny asystent platformy sklepów. Zadzwonimy ponownie w "
+        "sprawie konfiguracji Pani lub Pana sklepu. Do usłyszenia.",
+        "en": "Hello, this is the store platform's virtual assistant. We will call again "
+        "about setting up your store. Goodbye.",
+        "cs": "Dobrý den, tady virtuální asistent platformy pro internetové obchody. Kvůli "
+        "nastavení vašeho obchodu vám zavoláme znovu. Na slyšenou.",
+        "ru": "Здравствуйте, это виртуальный ассистент платформы интернет-магазинов. Мы "
+        "перезвоним вам по поводу настройки вашего магазина. До свидания.",
+        "sl": "Dober dan, tukaj virtualni asistent platforme za spletne trgovine. Glede "
+        "nastavitve vaše trgovine vas bomo poklicali znova. Nasvidenje.",
     }
     drain_text: dict[str, str] = {  # said when a server shutdown ends a call in progress
-        "pl": "Przepraszamy, musimy teraz zakończyć rozmowę. Oddzwonimy wkrótce, aby dokończyć."
-        " Do widzenia.",
+        "pl": "Przepraszamy, musimy teraz zakończyć rozmowę. Oddzwonimy wkrótce, aby "
+        "dokończyć. Do widzenia.",
         "en": "Sorry, we have to end the call now. We will call you back soon to finish. Goodbye.",
+        "cs": "Omlouváme se, teď musíme hovor ukončit. Brzy vám zavoláme zpátky, abychom ho "
+        "dokončili. Na shledanou.",
+        "ru": "Извините, нам нужно сейчас закончить разговор. Мы скоро перезвоним, чтобы его "
+        "завершить. До свидания.",
+        "sl": "Oprostite, pogovor moramo zdaj končati. Kmalu vas pokličemo nazaj, da ga "
+        "dokončamo. Nasvidenje.",
     }
     apology_text: dict[str, str] = {
         "pl": "Przepraszamy, nie możemy teraz połączyć tej rozmowy. Do widzenia.",
         "en": "Sorry, we cannot connect this call right now. Goodbye.",
+        "cs": "Omlouváme se, tento hovor teď nemůžeme spojit. Na shledanou.",
+        "ru": "Извините, сейчас мы не можем соединить этот звонок. До свидания.",
+        "sl": "Oprostite, tega klica trenutno ne moremo povezati. Nasvidenje.",
     }
 
 
@@ -400,7 +418,7 @@ def env_name(section: str, key: str) -> str:
 def _env_value(section: str, key: str, raw: str) -> Any:
     """Environment values are text; lists and mappings are given as JSON or YAML."""
     section_model = Settings.model_fields[section].annotation
-    default = section_model.model_fields[key].default
+    default = section_model.model_fields[key].get_default(call_default_factory=True)
     if isinstance(default, dict | list):
         try:
             return yaml.safe_load(raw)
