@@ -176,3 +176,46 @@ def test_no_domain_said_is_none_with_a_store_name_given(text: str) -> None:
 )
 def test_a_number_word_running_into_a_word_is_a_word(text: str, lang: str, address: str) -> None:
     assert parse_email(text, lang) == address
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        # notes with a free part, and notes joined by "i" / "ale"
+        ("jolanta kropka zając, bez kreski nad a, małpa wp kropka pl", "jolanta.zajac@wp.pl"),
+        ("biuro małpa łąkowa kropka pl, bez tych kresek nad literami", "biuro@lakowa.pl"),
+        ("zielony gaj, razem i bez ogonków, małpa o2 kropka pl", "zielonygaj@o2.pl"),
+        # commas around "kropka" and before "małpa" are pauses, a spelled name is the name
+        ("kasia, kropka, nowak, małpa gmail kropka com", "kasia.nowak@gmail.com"),
+        ("biuro, b i u r o, małpa lokal kropka pl", "biuro@lokal.pl"),
+        ("ewelina, e w e l i n a, małpa wp kropka pl", "ewelina@wp.pl"),
+    ],
+)
+def test_notes_pauses_and_spelling_in_polish_addresses(text: str, address: str) -> None:
+    assert parse_email(text, "pl") == address
+
+
+@pytest.mark.parametrize(
+    ("text", "domain"),
+    [
+        ("kwiaciarnia róża, ale bez polskich znaków i razem, kropka pl", "kwiaciarniaroza.pl"),
+        ("studio, siedem siedem cyframi, kropka pl", "studio77.pl"),
+        ("pracownia, dwa zero, kropka eu", "pracownia20.eu"),
+    ],
+)
+def test_joined_notes_and_a_number_clause_in_a_polish_domain(text: str, domain: str) -> None:
+    assert parse_domain(text, "pl") == domain
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("Mamy, brat to kupił dwa lata temu.", True),
+        ("Posiadamy.", True),
+        ("Nie mamy.", False),
+        ("Jeszcze nie posiadamy.", False),
+        ("Tylko szybko, bo jestem w drodze.", True),
+    ],
+)
+def test_polish_yes_said_with_the_verb_or_in_a_hurry(text: str, answer: bool) -> None:
+    assert parse_yes_no(text, "pl") is answer
