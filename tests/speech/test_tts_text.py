@@ -138,7 +138,7 @@ def test_amounts_with_a_thousands_space_are_numbers() -> None:
     assert texts(pieces("Call 777 314 159.", "en"))[1:] == ["7 7 7", "3 1 4", "1 5 9"]
 
 
-@pytest.mark.parametrize("lang", ["en", "pl"])
+@pytest.mark.parametrize("lang", ["en", "pl", "sl"])
 def test_spelled_words_are_the_ones_the_dialog_writes(lang: str) -> None:
     from pathlib import Path
 
