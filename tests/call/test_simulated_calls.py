@@ -145,10 +145,11 @@ def test_long_silence_reprompts_then_ends_politely(quick_silence_simulator) -> N
 def test_polish_call_machinery_turns_timings_recording_and_recovery(simulator) -> None:
     """Whisper base hears espeak-ng's Polish poorly (see the models README), so this asserts
     the machinery: every turn stored with timings, the recording, the bot recovering from
-    an answer it cannot use, and the call ending cleanly."""
-    result = simulator.run(load_scenario("happy_pl"), timeout_s=900)
+    an answer it cannot use, and the call ending cleanly. The merchant hangs up two questions
+    after the recovery (the rest of the form is the English calls' job; this keeps it short)."""
+    result = simulator.run(load_scenario("recovery_pl"), timeout_s=600)
 
-    assert result.outcome is not None and result.outcome != "error"
+    assert result.outcome is not None and result.outcome not in ("error", "completed")
     merchant = [t for t in result.turns if t["speaker"] == "merchant" and t["intent"] != "silence"]
     bot = [t for t in result.turns if t["speaker"] == "bot"]
     assert len(merchant) >= 2 and len(bot) >= 4
@@ -162,7 +163,8 @@ def test_polish_call_machinery_turns_timings_recording_and_recovery(simulator) -
     off_topic = next(t for t in merchant if t["index"] > first_ask["index"])
     after = [t for t in bot if t["index"] > off_topic["index"]]
     assert "branż" in " ".join(t["text"] for t in after[:2]), after[:2]
-    assert any("produktów" in t["text"] for t in after), [t["text"] for t in after]
+    said = [(t["speaker"], t["text"], t["intent"]) for t in result.turns]
+    assert any("produktów" in t["text"] for t in after), said
     left, right = stereo_levels(result.recording_path)
     assert left > 20 and right > 20
     with simulator.db.session() as s:

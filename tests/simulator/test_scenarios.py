@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from voicebot.simulator.scenario import ScenarioError, list_scenarios, load_scenario
+from voicebot.spoken_languages import supported_languages
 
 SHIPPED = {
     "happy_pl",
+    "recovery_pl",
     "happy_en",
     "callback",
     "opt_out",
@@ -23,7 +25,7 @@ def test_every_required_scenario_is_shipped_and_loads() -> None:
     assert set(list_scenarios()) >= SHIPPED
     for name in list_scenarios():
         scenario = load_scenario(name)
-        assert scenario.language in ("pl", "en")
+        assert scenario.language in supported_languages()
         assert scenario.merchant["phone"] and scenario.merchant["external_id"]
 
 
