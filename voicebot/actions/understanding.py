@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from voicebot.dialog.normalise.corrections import corrected
+from voicebot.dialog.normalise.numbers import find_numbers
 
 from .common import labels, lexicon
 
@@ -220,9 +221,18 @@ def name_case(words: list[str], lang: str) -> str:
     its casing; a word in lower case gets a capital on each part ("dąbrowska-mazur" ->
     "Dąbrowska-Mazur"), except connectives inside the name ("and", "i", "of")."""
     connectives = {p[0] for p in _phrase_list(lang, "connectives") if len(p) == 1}
+    # a language whose names are written in sentence case ("Чайная лавка"): in text written
+    # with capitals, a lower-case word after the first is written so on purpose
+    sentence_case = bool((labels(lang).get("names") or {}).get("sentence_case")) and any(
+        ch.isupper() for word in words for ch in word
+    )
     out: list[str] = []
     for index, word in enumerate(words):
-        if any(ch.isupper() for ch in word) or (index > 0 and word in connectives):
+        if (
+            any(ch.isupper() for ch in word)
+            or (index > 0 and word in connectives)
+            or (index > 0 and sentence_case)
+        ):
             out.append(word)
         else:
             out.append("-".join(part[:1].upper() + part[1:] for part in word.split("-")))
@@ -252,8 +262,12 @@ def _plain_words(candidate: _Candidate, lang: str) -> bool:
     """In text written with capitals, a name word written in lower case (not a connective):
     likely a word of the sentence left in the name ("Spoke and chain, I think")."""
     connectives = {p[0] for p in _phrase_list(lang, "connectives") if len(p) == 1}
-    return any(
-        word[:1].islower() and _bare(word) not in connectives for word in candidate.words[1:]
+    sentence_case = bool((labels(lang).get("names") or {}).get("sentence_case"))
+    return (
+        not sentence_case
+        and any(
+            word[:1].islower() and _bare(word) not in connectives for word in candidate.words[1:]
+        )
     ) or (not candidate.sentence_start and candidate.words[0][:1].islower())
 
 
@@ -279,6 +293,24 @@ def take_name(text: str, lang: str) -> NameTake:
     """The name in "We're going with Spoke and Chain." (-> "Spoke and Chain"), in "Tom, Tom
     Riley" (-> "Tom Riley") or in "Lniana Szafa, przez dwa a" (-> "Lniana Szafa")."""
     said = text.strip()
+    take = _take_name(said, lang)
+    fixed = corrected(said, lang)
+    if fixed == said or not take.value or len(take.value.split()) != 1:
+        return take
+    # "Zbyszek Kaczmarek. Znaczy Zbigniew": one word said as a correction replaces the word
+    # of the two-word name before it that it is a form of (the same first two letters), so
+    # the surname is not lost; flagged, as the bot chose
+    before = _take_name(said[: said.rfind(fixed)], lang)
+    words = (before.value or "").split()
+    new = take.value
+    alike = [i for i, w in enumerate(words) if w[:2].lower() == new[:2].lower() and w != new]
+    if len(words) != 2 or len(alike) != 1:  # a first name and a surname
+        return take
+    words[alike[0]] = new
+    return NameTake(" ".join(words), True)
+
+
+def _take_name(said: str, lang: str) -> NameTake:
     text = corrected(said, lang)
     cased = any(ch.isupper() for ch in said) and any(ch.islower() for ch in said)
     if cased and text != said and not any(w[:1].isupper() for w in _words(text)):
@@ -286,19 +318,40 @@ def take_name(text: str, lang: str) -> NameTake:
         text = said
     candidates: list[_Candidate] = []
     segments = _segments(text)
+    # after the name, a sentence begun as a note on how it is written ("Fix po angielsku,
+    # phone też, i cyfry dwa cztery") and the rest of a sentence begun as an explanation
+    # ("Bo wie pan, zaczynałem od Junaka po ojcu, ...") are about the name, clause by clause
+    beside = False
     for index, (segment, sentence_start) in enumerate(segments):
         words = [w.strip('"“”„«»') for w in _words(segment)]
         words = [w for w in words if w]
+        beside = beside and not sentence_start
+        if beside:
+            continue
         if words and _spelling_starts(words, segments[index + 1 : index + 2]):
             continue  # "Price is P, R, I, C, E": the spelling begins in this clause
+        lead = _surname_lead(words, lang)
+        if lead and candidates:
+            # "Татьяна, фамилия Волкова": the surname of the name just said
+            rest = _strip_edges(words[lead:], lang)
+            if rest and not _only_filler(rest, lang):
+                last = candidates[-1]
+                candidates[-1] = _Candidate(last.words + rest, last.sentence_start)
+                continue
+        if candidates and words and sentence_start and _is_aside(words, lang):
+            beside = True
         words = _cut_aside(words, lang)
-        if not words or _only_filler(words, lang) or _is_aside(words, lang):
+        if beside or not words or _only_filler(words, lang) or _is_aside(words, lang):
             continue
-        if _is_hedge(words, lang) or (candidates and _leads_aside(words, lang)):
+        if candidates and _leads_aside(words, lang):
+            beside = True
+            continue
+        if _is_hedge(words, lang):
             continue
         stripped = _strip_edges(words, lang)
         if stripped and not _only_filler(stripped, lang) and not _is_aside(stripped, lang):
             candidates.append(_Candidate(stripped, sentence_start and stripped == words))
+    candidates = _as_noted(_without_generic_word(candidates, lang), said, lang)
     # "Tom, Tom Riley", "Przecinek. Księgarnia Przecinek", "Moto-Bart. Moto, Bart": a part
     # said again inside another one is that one
     kept: list[_Candidate] = []
@@ -340,6 +393,64 @@ def take_name(text: str, lang: str) -> NameTake:
         or (cased and any(_plain_words(c, lang) for c in kept))
     )
     return NameTake(", ".join(name_case(c.words, lang) for c in kept), unsure)
+
+
+def _surname_lead(words: list[str], lang: str) -> int:
+    """How many words at the start introduce the surname of the name said before it
+    (`surname_leads`: "фамилия", "а фамилия"), or 0."""
+    lowered = [_bare(w) for w in words]
+    for phrase in _phrase_list(lang, "surname_leads"):
+        if lowered[: len(phrase)] == phrase and len(words) > len(phrase):
+            return len(phrase)
+    return 0
+
+
+def _without_generic_word(candidates: list[_Candidate], lang: str) -> list[_Candidate]:
+    """ "Pod Lipami. Sklep Pod Lipami": a name said again after the generic word for what it
+    names (`generic_words`: "sklep", "firma") is the name said alone; "Księgarnia
+    Przecinek" after "Przecinek" keeps its word, as that one is no generic word."""
+    generic = {p[0] for p in _phrase_list(lang, "generic_words") if len(p) == 1}
+    keys = [_key(c.words) for c in candidates]
+    out: list[_Candidate] = []
+    for c, key in zip(candidates, keys, strict=True):
+        if len(key) > 1 and key[0] in generic and key[1:] in keys:
+            c = _Candidate(c.words[1:], False)
+        out.append(c)
+    return out
+
+
+def _as_noted(candidates: list[_Candidate], said: str, lang: str) -> list[_Candidate]:
+    """The name as the merchant says it is written: numbers in digits after a note like
+    "cyframi" ("Ciemnia trzydzieści pięć, trzydzieści pięć cyframi" is "Ciemnia 35"), and
+    its "i"/"and" as "&" after one like "ampersandem" (`digit_notes`, `ampersand_notes`)."""
+    lowered = " " + " ".join(_bare(w) for w in _words(said)) + " "
+
+    def noted(key: str) -> bool:
+        return any(f" {' '.join(p)} " in lowered for p in _phrase_list(lang, key))
+
+    digits, ampersand = noted("digit_notes"), noted("ampersand_notes")
+    if not digits and not ampersand:
+        return candidates
+    ands = {p[0] for p in _phrase_list(lang, "ampersand_words") if len(p) == 1}
+    out: list[_Candidate] = []
+    for c in candidates:
+        words = list(c.words)
+        if ampersand:
+            words = ["&" if i > 0 and _bare(w) in ands else w for i, w in enumerate(words)]
+        if digits:
+            spans = {s.start: s for s in find_numbers([_bare(w) for w in words], lang)}
+            numbered: list[str] = []
+            i = 0
+            while i < len(words):
+                span = spans.get(i)
+                if span and numbered and numbered[-1].isdigit():
+                    numbered[-1] += span.digits  # "trzy pięć cyframi" is 35
+                else:
+                    numbered.append(span.digits if span else words[i])
+                i = span.end if span else i + 1
+            words = numbered
+        out.append(_Candidate(words, c.sentence_start))
+    return out
 
 
 # -- list and category values ---------------------------------------------------------------
