@@ -100,6 +100,19 @@ def test_repeatedly_bad_nip_is_skipped_and_flagged(domain: dict[str, Any]) -> No
     assert said == ["utter_skip_gave_up"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pięć dwa sześć zero, przepraszam, od początku: pięć dwa sześć zero dwa pięć zero dwa "
+        "siedem cztery",
+        "pięć dwa siedem, od nowa, pięć dwa sześć, zero dwa pięć, zero dwa, siedem cztery",
+    ],
+)
+def test_a_nip_started_over_is_the_one_said_again(text: str, domain: dict[str, Any]) -> None:
+    slots, said = run_form(text, "tax_id", domain)
+    assert slots["tax_id"] == "5260250274" and said == []
+
+
 def test_tax_id_is_not_taken_from_an_answer_to_another_question(domain: dict[str, Any]) -> None:
     slots, _ = run_form("pięć dwa sześć zero dwa pięć zero dwa siedem cztery", "store_name", domain)
     assert slots.get("tax_id") is None

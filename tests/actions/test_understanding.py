@@ -405,3 +405,31 @@ def test_the_taxonomy_is_googles_top_level_and_every_category_has_words_and_name
         names = labels(lang)["values"]["industry"]
         assert set(taxonomy) | {"other"} == set(names), lang
     assert set(lexicon()["industry"]) == set(taxonomy)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # an explanation or a spelling note after the name runs to the end of its sentence
+        ("Nazywa się Stary Kredens. Bo wie pani, babcia miała taki kredens, w kuchni.",
+         "Stary Kredens"),
+        ("Kawa Dwa Zero. Kawa po polsku, dwa zero cyframi, razem.", "Kawa 20"),
+        # a number noted as written in digits, an "i" noted as an ampersand
+        ("Salon siedem. Siedem cyframi, jak numer domu.", "Salon 7"),
+        ("Igła i Nitka, pisane z ampersandem, Igła and Nitka.", "Igła & Nitka"),
+        # the name as people call it, then said again after the generic word "sklep"
+        ("U nas się mówi Pod Kasztanem. Sklep Pod Kasztanem, bo rośnie kasztan.", "Pod Kasztanem"),
+        # a hurried "go on" after the name is no part of it
+        ("Beata Sowa. Dalej proszę.", "Beata Sowa"),
+    ],
+)
+def test_polish_notes_and_asides_around_a_name(text: str, name: str) -> None:
+    assert take_name(text, "pl").value == name
+
+
+def test_a_one_word_correction_replaces_the_word_of_the_full_name_it_is_a_form_of() -> None:
+    take = take_name("Staszek Lis. Znaczy Stanisław, ale każdy mówi Staszek.", "pl")
+    assert take.value == "Stanisław Lis" and take.unsure
+    assert take_name("Ewa Kowalska, nie, Ewelina.", "pl").value == "Ewelina Kowalska"
+    # a word unlike any of the name's is a new name
+    assert take_name("Ewa Kowalska, nie, Marta.", "pl").value == "Marta"

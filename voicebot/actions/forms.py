@@ -144,7 +144,11 @@ class ValidateOnboardingForm(FormValidationAction):
     def extract_tax_id(self, dispatcher, tracker, domain) -> dict[str, Any]:
         if not _requested(tracker, "tax_id"):
             return {}
-        check = parse_tax_id(latest_text(tracker), lang_of(tracker), country_of(tracker))
+        text, lang, country = latest_text(tracker), lang_of(tracker), country_of(tracker)
+        # "jeden sześć osiem, przepraszam, od początku: jeden sześć osiem ...": the number
+        # said again after a self-correction, when it is a valid one
+        again = parse_tax_id(corrected(text, lang), lang, country)
+        check = again if again is not None and again.valid else parse_tax_id(text, lang, country)
         if check is None:
             return {}
         return {"tax_id": check.value}
