@@ -153,3 +153,12 @@ def test_czech_domains(text: str, domain: str) -> None:
 )
 def test_czech_yes_no(text: str, answer: bool) -> None:
     assert parse_yes_no(text, "cs") is answer
+
+
+def test_a_number_said_again_after_its_hundreds_is_the_number_said_last() -> None:
+    """ "šest set, šest set padesát": the second "set" starts a number of its own (without the
+    comma the recogniser drops), it does not multiply 606 by a hundred."""
+    quantity = parse_quantity("tak šest set šest set padesát", "cs")
+    assert quantity is not None and quantity.value == 650
+    quantity = parse_quantity("two hundred five hundred", "en")
+    assert quantity is not None and quantity.value != 20500

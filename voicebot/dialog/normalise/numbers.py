@@ -127,6 +127,16 @@ def _parse_at(tokens: list[str], i: int, words: NumberWords) -> NumberSpan | Non
             if last not in (_UNITS, _TEENS, _DIGITS):
                 break
             small = current % 1000 if current >= 1000 else current
+            if small >= 100:
+                # "šest set, šest set padesát": a hundred word never scales hundreds; the
+                # word before it starts the next number
+                previous = tokens[j - 1]
+                for table in (words.units, words.teens, words.tens):
+                    if last in (_UNITS, _TEENS, _TENS) and previous in table:
+                        current -= table[previous]
+                        j -= 1
+                        break
+                break
             current = current - small + small * 100
             last = _HUNDREDS
             has_multiplier = True  # "two or three hundred" scales the first number too
