@@ -28,8 +28,13 @@ NOW = "2026-11-23T09:30:00+01:00"
 FLOORS = {
     **{(lang, split): 0.99 for lang in ("en", "pl") for split in ("train", "test", "dev")},
     ("pl", "dev2"): 0.99,
+    ("pl", "dev3"): 0.98,  # first run 80.7 %, 98.5 % after tuning on it
+    ("cs", "train"): 0.99,
+    ("cs", "test"): 0.95,  # first run 94.3 %, 97.7 % after tuning on train only
     ("en", "blind"): 0.95,
     ("pl", "blind"): 0.85,
+    ("sl", "train"): 0.99,
+    ("sl", "test"): 0.95,  # first run 94.3 %, 96.6 % after tuning on train only
 }
 MAX_TURNS_EACH = 16.0  # 13-15 questions and read-backs, and a few asks for a repeat
 
