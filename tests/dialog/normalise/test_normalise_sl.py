@@ -143,6 +143,7 @@ def test_slovenian_email_addresses(text: str, address: str) -> None:
         ("www pika zelena lipa pika si", "zelenalipa.si"),
         ("lesena igrača pika si, brez šumnikov", "lesenaigraca.si"),
         ("zelena lipa pika es i", "zelenalipa.si"),
+        ("zelena lipa si", "zelenalipa.si"),  # the recogniser left out "pika"
     ],
 )
 def test_slovenian_domains(text: str, domain: str) -> None:

@@ -18,7 +18,7 @@ _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
 _WRITTEN_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
 _WRITTEN_DOMAIN = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b")
 # Top-level domains a recogniser returns as a separate word with no "dot" before it.
-_BARE_TLDS = {"com", "pl", "eu", "net", "org", "de", "cz", "uk", "io", "info", "shop", "store"}
+_BARE_TLDS = {"com", "pl", "eu", "net", "org", "de", "cz", "si", "uk", "io", "info", "shop", "store"}
 _BARE_TLDS |= {"ru"}
 _TOKEN = re.compile(r"[^\W_]+|[@._|-]")
 # Punctuation that ends a clause in written speech (a "." followed by a space is a full stop,
