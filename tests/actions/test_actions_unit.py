@@ -234,3 +234,20 @@ def test_callback_request_without_a_time_asks_for_one(domain: dict[str, Any]) ->
     assert {"event": "followup", "name": "callback_form"} in [
         {k: e.get(k) for k in ("event", "name")} for e in events
     ]
+
+
+@pytest.mark.parametrize(
+    ("spoken", "language", "count"),
+    [
+        ("Sukienek jakieś trzysta, bluzek dwieście, czyli razem pięćset.", "pl", 500),
+        ("Pięćdziesiąt herbat, a z dodatkami to wyjdzie ze siedemdziesiąt.", "pl", 70),
+        ("Dwieście książek i sto gier, w sumie trzysta.", "pl", 300),
+        ("Two hundred mugs and fifty teapots, so two hundred fifty altogether.", "en", 250),
+        ("Around sixty, in total.", "en", 60),
+    ],
+)
+def test_a_figure_summed_up_after_its_parts_is_the_product_count(
+    spoken: str, language: str, count: int, domain: dict[str, Any]
+) -> None:
+    slots, _ = run_form(spoken, "product_count", domain, language=language)
+    assert slots["product_count"] == count

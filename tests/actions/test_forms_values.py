@@ -2,7 +2,7 @@
 
 import pytest
 
-from voicebot.actions.forms import _revised_yes_no
+from voicebot.actions.forms import _revised_yes_no, _settled_yes_no
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,20 @@ def test_names_picked_out_and_lists_of_everything_reach_staff_flagged_with_the_w
     assert fields["industry"].value == "arts_entertainment"
     assert fields["payment_methods"].value == ["bank_transfer", "blik", "card", "cash_on_delivery"]
     assert fields["payment_methods"].flagged
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "answer"),
+    [
+        ("Z tego sklepu tak, z tamtego to nie wiem. Ale tak, przenieście.", "pl", True),
+        ("Hmm, trudno powiedzieć. Czyli raczej nie.", "pl", False),
+        ("Some yes, some I'm not sure. But yes, bring them over.", "en", True),
+        # a plain yes before a "but" stays the yes: the NLU and the parser decide
+        ("Tak. Ale nie wszystko.", "pl", None),
+        ("Tak.", "pl", None),
+    ],
+)
+def test_a_last_sentence_settling_a_hesitation_is_the_answer(
+    text: str, lang: str, answer: bool | None
+) -> None:
+    assert _settled_yes_no(text, lang) is answer

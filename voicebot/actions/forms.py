@@ -24,6 +24,7 @@ from voicebot.dialog.normalise import (
     say_digits,
     spell_address,
 )
+from voicebot.dialog.normalise.languages import language
 
 from .asking import ask_history
 from .common import (
@@ -218,6 +219,8 @@ class ValidateOnboardingForm(FormValidationAction):
         # "Only the coffee ones... no, yeah, bring everything over": the answer after a
         # self-correction is the answer, whatever the NLU made of the whole
         revised = _revised_yes_no(latest_text(tracker), lang_of(tracker))
+        if revised is None:
+            revised = _settled_yes_no(latest_text(tracker), lang_of(tracker))
         if revised is not None and not _not_an_answer(tracker):
             return {slot: revised}
         intent = latest_intent(tracker)
@@ -434,7 +437,31 @@ def _quantity(tracker: Tracker):  # type: ignore[no-untyped-def]
     no, three hundred")."""
     lang = lang_of(tracker)
     text = latest_text(tracker)
-    return parse_quantity(corrected(text, lang), lang) or parse_quantity(text, lang)
+    return (
+        _summed_up(text, lang)
+        or parse_quantity(corrected(text, lang), lang)
+        or parse_quantity(text, lang)
+    )
+
+
+def _summed_up(text: str, lang: str):  # type: ignore[no-untyped-def]
+    """ "Osiem tysięcy książek, tysiąc płyt, czyli razem dziewięć tysięcy", "two hundred mugs
+    and fifty teapots, so two hundred fifty altogether": the figure said right after (or, in
+    its clause, before) the last word for a total (`numbers.totals` of the language)."""
+    totals = sorted((str(t) for t in language(lang).raw["numbers"].get("totals") or []), key=len)
+    if not totals:
+        return None
+    found = list(
+        re.finditer(r"\b(?:" + "|".join(map(re.escape, reversed(totals))) + r")\b", text, re.I)
+    )
+    if not found:
+        return None
+    clause_start = max(
+        (m.end() for m in re.finditer(r"[,;:.!?]", text[: found[-1].start()])), default=0
+    )
+    return parse_quantity(text[found[-1].end() :], lang) or parse_quantity(
+        text[clause_start : found[-1].start()], lang
+    )
 
 
 def _store_names(tracker: Tracker) -> tuple[str, ...]:
@@ -451,6 +478,25 @@ def _revised_yes_no(text: str, lang: str) -> bool | None:
     if not first_clause.strip() or parse_yes_no(first_clause, lang) is not None:
         return None
     return parse_yes_no(after, lang)
+
+
+def _settled_yes_no(text: str, lang: str) -> bool | None:
+    """ "Z Allegro tak, z Vinted to nie wiem. Ale tak, przenieśmy.": after a hesitation (a
+    yes and a no, or neither, in the sentences before), a last sentence begun with a
+    settling word (`yes_no.settling_leads`: "ale", "czyli", "but") holding a yes or a no is
+    the answer. "Tak. Ale nie wszystko." stays a yes."""
+    sentences = [s for s in re.split(r"(?<=[.!?…])\s+", text.strip()) if s.strip()]
+    if len(sentences) < 2:
+        return None
+    clauses = re.split(r"[,.;:!?…]", " ".join(sentences[:-1]))
+    if len({parse_yes_no(c, lang) for c in clauses} - {None}) == 1:
+        return None  # a plain yes or no before it: "Tak. Ale nie wszystko." is a yes
+    leads = language(lang).raw.get("yes_no", {}).get("settling_leads") or []
+    last = sentences[-1].lower()
+    for lead in sorted((str(w) for w in leads), key=len, reverse=True):
+        if re.match(rf"{re.escape(lead)}\b[\s,]*", last):
+            return parse_yes_no(last[len(lead) :], lang)
+    return None
 
 
 def _is_iso_day(value: str) -> bool:
