@@ -411,8 +411,10 @@ def test_the_taxonomy_is_googles_top_level_and_every_category_has_words_and_name
     ("text", "name"),
     [
         # an explanation or a spelling note after the name runs to the end of its sentence
-        ("Nazywa się Stary Kredens. Bo wie pani, babcia miała taki kredens, w kuchni.",
-         "Stary Kredens"),
+        (
+            "Nazywa się Stary Kredens. Bo wie pani, babcia miała taki kredens, w kuchni.",
+            "Stary Kredens",
+        ),
         ("Kawa Dwa Zero. Kawa po polsku, dwa zero cyframi, razem.", "Kawa 20"),
         # a number noted as written in digits, an "i" noted as an ampersand
         ("Salon siedem. Siedem cyframi, jak numer domu.", "Salon 7"),
@@ -433,3 +435,49 @@ def test_a_one_word_correction_replaces_the_word_of_the_full_name_it_is_a_form_o
     assert take_name("Ewa Kowalska, nie, Ewelina.", "pl").value == "Ewelina Kowalska"
     # a word unlike any of the name's is a new name
     assert take_name("Ewa Kowalska, nie, Marta.", "pl").value == "Marta"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "lang", "values"),
+    [
+        # a value named only in the reason given for another is not chosen
+        ("Paczkomaty, bo kurier wychodzi za drogo.", "shipping_methods", "pl", ["parcel_locker"]),
+        (
+            "BLIK i przelew, ponieważ karta ma prowizję.",
+            "payment_methods",
+            "pl",
+            ["blik", "bank_transfer"],
+        ),
+        ("Courier, because the post loses parcels.", "shipping_methods", "en", ["courier"]),
+        # ... but a reason that starts the answer names it, and a value said outside it stays
+        ("Bo kurier jest najpewniejszy.", "shipping_methods", "pl", ["courier"]),
+        ("Kurier i poczta, bo poczta jest tania.", "shipping_methods", "pl", ["courier", "post"]),
+        # collecting in person said with "odebrać"
+        (
+            "Kurier, a klienci mogą też sami odebrać w hurtowni.",
+            "shipping_methods",
+            "pl",
+            ["courier", "pickup"],
+        ),
+    ],
+)
+def test_values_in_a_reason_and_collecting_in_person(
+    text: str, kind: str, lang: str, values: list[str]
+) -> None:
+    assert list_answer(text, kind, lang, []).values == values
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "values"),
+    [
+        ("Na miejscu gotówka i karta, a w internecie karta i PayPal.", "pl", ["card", "paypal"]),
+        ("W salonie płacą gotówką, ale online to BLIK.", "pl", ["blik"]),
+        ("In the shop it is cash, but online card and PayPal.", "en", ["card", "paypal"]),
+        # without an online part set against it, the shop's payment is the answer
+        ("W sklepie karta i gotówka.", "pl", ["card", "cash_on_delivery"]),
+    ],
+)
+def test_payments_for_the_shop_floor_set_against_online_ones_are_not_taken(
+    text: str, lang: str, values: list[str]
+) -> None:
+    assert list_answer(text, "payment_methods", lang, []).values == values

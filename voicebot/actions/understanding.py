@@ -529,7 +529,8 @@ def _negate(hit: Hit, tokens: list[str], lang: str, kind: str, hits: list[Hit]) 
     """ "not the post", "bez pobrania", "nie na Allegro": up to three words back, within
     the clause; "Kart nie", "PayPala nie": a negation after it (`negations_after`), unless
     that negation starts the next value ("kurier nie poczta"); "kiedyś byliśmy na Allegro,
-    ale już nie", "we used to be on eBay": a value of the past (`past_markers`)."""
+    ale już nie", "we used to be on eBay": a value of the past (`past_markers`); a value
+    in the reason for another ("bo ...", `reason_markers`)."""
     if hit.value == "none":
         return hit
     negated = Hit(hit.start, hit.end, hit.value, negated=True)
@@ -557,6 +558,17 @@ def _negate(hit: Hit, tokens: list[str], lang: str, kind: str, hits: list[Hit]) 
     past = [str(n) for n in (table.get("past_markers") or {}).get(lang, [])]
     if past and _in_past_clause(hit, tokens, past, starts):
         return negated
+    if kind in ALL_KINDS and _for_the_shop_floor(hit, tokens, lang):
+        return negated
+    # "Kurier, bo słoiki w paczkomacie się tłuką": a value named only in the reason given
+    # for another (`reason_markers`, up to the clause's punctuation) is not chosen
+    reasons = [str(n) for n in (table.get("reason_markers") or {}).get(lang, [])]
+    for i in range(hit.start - 1, -1, -1):
+        if _is_separator(tokens[i]):
+            break
+        if any(_stem_matches(r, tokens, i) for r in reasons):
+            # only a reason for a value said before it ("Bo kurier najlepszy" names one)
+            return negated if any(h.end <= i for h in hits if h is not hit) else hit
     return hit
 
 
@@ -574,6 +586,25 @@ def _clause(tokens: list[str], start: int, end: int) -> tuple[int, int]:
     while right < len(tokens) and not edge(tokens[right]):
         right += 1
     return left, right
+
+
+def _for_the_shop_floor(hit: Hit, tokens: list[str], lang: str) -> bool:
+    """ "W sklepie to gotówka, ale w necie przelew i BLIK": a payment or delivery said for
+    the physical shop (`offline_markers` in its clause), set against the online one
+    (`online_contrasts` in another clause), is not the online store's."""
+    table = lexicon()
+    offline = [str(m) for m in (table.get("offline_markers") or {}).get(lang, [])]
+    online = [str(m) for m in (table.get("online_contrasts") or {}).get(lang, [])]
+    if not offline or not online:
+        return False
+    left, right = _clause(tokens, hit.start, hit.end)
+    here = any(_stem_matches(m, tokens, i) for m in offline for i in range(left, right))
+    return here and any(
+        _stem_matches(m, tokens, i)
+        for m in online
+        for i in range(len(tokens))
+        if not left <= i < right
+    )
 
 
 def _in_past_clause(hit: Hit, tokens: list[str], past: list[str], starts: set[int]) -> bool:
