@@ -150,3 +150,35 @@ def test_inn_read_back_in_groups() -> None:
     assert (
         say_digits("7707083893", "ru") == "семь семь ноль, семь ноль восемь, три восемь девять, три"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "domain"),
+    [
+        ("мода плюс точка ком, нет, точка ру", "ru", "modaplus.ru"),
+        ("lesnaya polyana точка рф... ой, нет, точка ru.", "ru", "lesnayapolyana.ru"),
+        ("moda plus kropka com, nie, kropka pl", "pl", "modaplus.pl"),
+    ],
+)
+def test_a_corrected_ending_replaces_the_domains_ending(text: str, lang: str, domain: str) -> None:
+    assert parse_domain(text, lang) == domain
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("тысячи две", 2000),
+        ("сотен пять", 500),
+        ("около полутора сотен", 150),
+        ("две сотни", 200),
+        ("тысяч десять примерно", 10000),
+    ],
+)
+def test_inverted_estimates_and_hundreds(text: str, value: int) -> None:
+    quantity = parse_quantity(text, "ru")
+    assert quantity is not None and quantity.as_int() == value
+
+
+def test_dative_day() -> None:
+    launch = parse_launch_date("к восьмому марта", "ru", NOW, "Europe/Moscow")
+    assert launch is not None and launch.value == "2027-03-08"

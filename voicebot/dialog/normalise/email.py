@@ -319,9 +319,28 @@ def parse_domain(text: str, lang: str, names: tuple[str, ...] = ()) -> str | Non
     Bobbin Box" is thebobbinbox.shop."""
     text = _as_written(text, lang)
     fixed = corrected(text, lang)
-    return (_parse_domain(fixed, lang, names) if fixed != text else None) or _parse_domain(
-        text, lang, names
+    if fixed == text:
+        return _parse_domain(text, lang, names)
+    return (
+        _parse_domain(fixed, lang, names)
+        or _corrected_ending(text, fixed, lang, names)
+        or _parse_domain(text, lang, names)
     )
+
+
+def _corrected_ending(text: str, fixed: str, lang: str, names: tuple[str, ...]) -> str | None:
+    """ "lesnaya polyana kropka com, nie, kropka pl": a correction of the ending alone (it
+    starts with the dot) replaces the ending of the domain said before it."""
+    rules = language(lang)
+    pieces = [p for p in _to_pieces(fixed, lang) if p != BREAK]
+    if not pieces or pieces[0] != ".":
+        return None
+    before = _parse_domain(text[: text.rfind(fixed)], lang, names)
+    ending = _glue_domain([_latin(p, rules) for p in pieces]).strip("-")
+    if before is None:
+        return None
+    domain = before.split(".")[0] + ending
+    return domain if is_valid_domain(domain) else None
 
 
 def _parse_domain(text: str, lang: str, names: tuple[str, ...] = ()) -> str | None:
