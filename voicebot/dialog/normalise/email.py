@@ -18,8 +18,8 @@ _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
 _WRITTEN_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
 _WRITTEN_DOMAIN = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b")
 # Top-level domains a recogniser returns as a separate word with no "dot" before it.
-_BARE_TLDS = {"com", "pl", "eu", "net", "org", "de", "cz", "si", "uk", "io", "info", "shop", "store"}
-_BARE_TLDS |= {"ru"}
+_BARE_TLDS = {"com", "pl", "eu", "net", "org", "de", "cz", "si", "ru", "uk", "io", "info", "shop"}
+_BARE_TLDS |= {"store"}
 _TOKEN = re.compile(r"[^\W_]+|[@._|-]")
 # Punctuation that ends a clause in written speech (a "." followed by a space is a full stop,
 # not a dot): the address does not run on past it.
