@@ -83,3 +83,14 @@ def test_email_is_no_shipping_by_post() -> None:
 )
 def test_industries(said: str, industry: str) -> None:
     assert industry_answer(said, "ru", []).value == industry
+
+
+def test_and_ends_the_online_words_of_a_shop() -> None:
+    # "и" parts a shop from the website named after it, as "i" does in Polish
+    take = list_answer("Своя кофейня и сайт на Тильде.", "sales_channels", "ru", [])
+    assert set(take.values) == {"physical_store", "other_platform"}
+
+
+def test_a_value_ruled_out_after_it() -> None:
+    take = list_answer("Банковские карты, СБП. Наличные не нужны.", "payment_methods", "ru", [])
+    assert set(take.values) == {"card", "bank_transfer"}

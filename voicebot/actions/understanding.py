@@ -506,7 +506,7 @@ def _drop_online_shops(hits: list[Hit], tokens: list[str]) -> list[Hit]:
     """ "sklep na Shoperze", "Shopify shop": a shop word next to an online word is no
     physical shop."""
     markers = [str(m) for m in lexicon().get("online_markers") or []]
-    breaks = {"and", "i", "oraz", "a", "but", "ale"}
+    breaks = {"and", "i", "oraz", "a", "but", "ale", "и", "а", "но"}
 
     def online_near(hit: Hit) -> bool:
         window: list[int] = []
@@ -522,7 +522,8 @@ def _drop_online_shops(hits: list[Hit], tokens: list[str]) -> list[Hit]:
 
 
 _BREAKS = {"and", "i", "oraz", "but", "ale", "tylko", "only", "just", "lecz", "also", "też"}
-_EITHER = {"też", "also", "either"}
+_BREAKS |= {"и", "но", "только", "также", "тоже", "зато"}  # Russian
+_EITHER = {"też", "also", "either", "тоже", "также"}
 
 
 def _negate(hit: Hit, tokens: list[str], lang: str, kind: str, hits: list[Hit]) -> Hit:
