@@ -16,6 +16,7 @@ from voicebot.actions.conversation import (
     ActionRequestCallback,
     ActionRequestHuman,
     ActionSkipField,
+    _products_count,
 )
 from voicebot.actions.forms import MAX_INVALID, ValidateOnboardingForm
 
@@ -251,3 +252,26 @@ def test_a_figure_summed_up_after_its_parts_is_the_product_count(
 ) -> None:
     slots, _ = run_form(spoken, "product_count", domain, language=language)
     assert slots["product_count"] == count
+
+
+@pytest.mark.parametrize(
+    ("lang", "count", "said"),
+    [
+        ("en", 1, "one product"),
+        ("en", 21, "twenty one products"),
+        ("pl", 1, "jeden produkt"),
+        ("pl", 22, "dwadzieścia dwa produkty"),
+        ("pl", 12, "dwanaście produktów"),
+        ("pl", 21, "dwadzieścia jeden produktów"),
+        ("cs", 1, "jeden produkt"),
+        ("cs", 3, "tři produkty"),
+        ("sl", 2, "dva izdelka"),
+        ("sl", 101, "sto en izdelek"),
+        ("ru", 21, "двадцать один товар"),
+        ("ru", 5, "пять товаров"),
+    ],
+)
+def test_the_summary_says_a_count_with_the_products_word_in_agreement(
+    lang: str, count: int, said: str
+) -> None:
+    assert _products_count(count, lang) == said

@@ -158,15 +158,31 @@ def _spoken_launch(value: str, lang: str, tracker: Tracker) -> str:
     return say_date(moment.replace(tzinfo=now_of(tracker).tzinfo), lang, now_of(tracker))
 
 
+def _products_count(count: float, lang: str) -> str:
+    """ "dva izdelka", "jeden produkt": the number as words, its last word in the gender of the
+    word for products (`products.number_words`: num2words says the feminine "ena", "dve" in
+    Slovenian and "jedna" in Czech), then that word in the form the number takes."""
+    words = say_number(count, lang).split()
+    word = labels(lang)["products"]
+    genders = word.get("number_words") or {} if isinstance(word, dict) else {}
+    if words and words[-1] in genders:
+        words[-1] = str(genders[words[-1]])
+    return " ".join([*words, _products_word(count, lang)])
+
+
 def _products_word(count: float, lang: str) -> str:
     """The word for products after a number: one word, or the form the number takes
-    (`products: {default, last_digits: {"1": ..., "11": ...}}`: the last two digits
-    decide, then the last one, as in "21 товар", "22 товара", "11 товаров")."""
+    (`products: {default, exact: {"1": ...}, last_digits: {"1": ..., "11": ...}}`: the whole
+    number decides first ("1 product" but "21 products", "1 produkt" but "21 produktów"),
+    then the last two digits, then the last one, as in "21 товар", "22 товара", "11 товаров")."""
     word = labels(lang)["products"]
     if not isinstance(word, dict):
         return str(word)
     forms = {str(k): str(v) for k, v in (word.get("last_digits") or {}).items()}
+    exact = {str(k): str(v) for k, v in (word.get("exact") or {}).items()}
     digits = str(int(count)) if float(count).is_integer() else ""
+    if digits in exact:
+        return exact[digits]
     for tail in (digits[-2:], digits[-1:]):
         if tail and tail in forms:
             return forms[tail]
@@ -187,10 +203,9 @@ class ActionFinishOnboarding(Action):
             if value is None:
                 continue
             if field == "product_count":
-                spoken = say_number(value, lang)
+                spoken = _products_count(value, lang)
                 if tracker.get_slot("product_count_approximate"):
                     spoken = f"{labels(lang)['approximately']} {spoken}"
-                spoken = f"{spoken} {_products_word(value, lang)}"
             elif field == "launch_date":
                 spoken = _spoken_launch(str(value), lang, tracker)
             else:
