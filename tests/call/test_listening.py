@@ -190,3 +190,27 @@ def test_endpoint_silence_follows_the_answer_so_far(
     slot: str, language: str, heard: str, silence: int
 ) -> None:
     assert expect(slot, language).endpoint_silence_ms(heard) == silence
+
+
+@pytest.mark.parametrize(
+    ("country", "language", "heard", "silence"),
+    [
+        # each country's own tax number is complete at its own length and checksum
+        ("CZ", "cs", "dva pět jedna dva tři osm devět jedna", SHORT),  # IČO/DIČ 25123891
+        ("SI", "sl", "pet nič dva dva tri nič pet štiri", SHORT),  # davčna številka 50223054
+        ("RU", "ru", "семь семь ноль семь ноль восемь три восемь девять три", SHORT),  # INN
+        ("US", "en", "one two three four five six seven eight nine", SHORT),  # EIN
+        ("SI", "sl", "pet nič dva dva tri", LONG),  # five digits of eight
+        ("CZ", "cs", "dva pět jedna dva tři osm devět dva", NORMAL),  # eight, a slip
+        ("PL", "pl", "dwa pięć jeden dwa trzy osiem dziewięć jeden", LONG),  # a NIP has ten
+    ],
+)
+def test_a_tax_number_is_complete_by_the_merchants_country(
+    country: str, language: str, heard: str, silence: int
+) -> None:
+    expectation = Expectation.after(
+        {"requested_slot": "tax_id", "language": language, "country": country},
+        language,
+        TIMES,
+    )
+    assert expectation.endpoint_silence_ms(heard) == silence

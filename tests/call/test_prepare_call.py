@@ -71,3 +71,17 @@ def test_a_placed_call_has_its_opening_prompts_cached_before_the_answer(
     assert services.prepare_call(call_id) is None  # once per call, however many callbacks
     if language == "en" and choice.engine == "piper":
         assert synth.fallbacks == 0  # Piper spoke it all
+
+
+def test_the_call_knows_the_merchants_country_and_zone(db: Database) -> None:
+    """The dialog checks a tax number by the merchant's country and reads dates on their
+    clock: a Slovenian merchant's davčna številka is valid, where Polish rules refused it."""
+    record = {"external_id": "prep-sl", "phone": "+38641123456", "tax_id": "50223054"}
+    with db.session() as s:
+        merchant, _ = upsert_merchant(s, normalise_merchant(record))
+        slots = prefill_slots(s, merchant)
+    assert (slots["country"], slots["timezone"]) == ("SI", "Europe/Ljubljana")
+    from voicebot.dialog.normalise import check_tax_id
+
+    assert check_tax_id(slots["tax_id"], slots["country"]).valid
+    assert not check_tax_id(slots["tax_id"], "PL").valid

@@ -330,20 +330,21 @@ def test_the_session_listens_for_each_answer_and_commits_or_drops_speculation(
             expected()
             call.answer(said)
 
-        # 10. The tax number: digits; 7 of 10 wait the long silence (a pause longer than the
-        #     usual endpoint does not end the answer), a valid ten-digit number the short one.
+        # 10. The tax number (the merchant's a US one, an EIN): digits; 6 of 9 wait the long
+        #     silence (a pause longer than the usual endpoint does not end the answer), a
+        #     valid nine-digit number the short one.
         call.until_asked("tax_id")
         told = expected()
         assert session.expectation.kind is AnswerKind.TAX_ID
         assert {"one", "seven", "zero"} <= set(told.vocabulary or [])
-        seven = "one two three four five six three"
-        ten = "one two three four five six three two one eight"
-        assert told.endpoint_rule(seven) == times.long_ms  # type: ignore[misc]
-        assert told.endpoint_rule(ten) == times.short_ms  # type: ignore[misc]
-        call.answer(seven, ten, pause_ms=times.normal_ms + 100)
+        six = "one two three four five six"
+        nine = "one two three four five six seven eight nine"
+        assert told.endpoint_rule(six) == times.long_ms  # type: ignore[misc]
+        assert told.endpoint_rule(nine) == times.short_ms  # type: ignore[misc]
+        call.answer(six, nine, pause_ms=times.normal_ms + 100)
         tax = session.stats.timings[-1]
         assert (tax.kind, tax.endpoint_silence_ms) == ("tax_id", on_frames(times.short_ms))
-        assert stream.finals[-1].text == ten  # one answer, not two
+        assert stream.finals[-1].text == nine  # one answer, not two
         call.until_asked("tax_id_confirmed")
     finally:
         session.hang_up()

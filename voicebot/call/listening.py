@@ -28,12 +28,15 @@ import yaml
 from voicebot.dialog.normalise.digits import parse_digit_string
 from voicebot.dialog.normalise.email import parse_domain, parse_email
 from voicebot.dialog.normalise.languages import Language, UnknownLanguageError, language
-from voicebot.dialog.normalise.tax_id import nip_checksum_ok
+from voicebot.dialog.normalise.tax_id import check_tax_id
 from voicebot.dialog.normalise.tokens import tokenize
 from voicebot.dialog.normalise.yesno import parse_yes_no
 
 DATA = Path(__file__).parent / "data"
-TAX_ID_DIGITS = 10
+# The fewest digits a business tax number of the country has: fewer are plainly unfinished
+# (the Czech IČO/DIČ and the Slovenian davčna številka have 8, the US EIN 9).
+TAX_ID_DIGITS = {"PL": 10, "RU": 10, "CZ": 8, "SI": 8, "US": 9, "GB": 9}
+FEWEST_TAX_ID_DIGITS = 8
 
 
 class AnswerKind(StrEnum):
@@ -112,6 +115,7 @@ class Expectation:
     language: str
     vocabulary: tuple[str, ...] | None  # None: free speech, nothing to bias towards
     times: EndpointTimes
+    country: str = "PL"  # whose tax number is complete
 
     @classmethod
     def after(
@@ -123,7 +127,8 @@ class Expectation:
         slot = expecting.get("requested_slot")
         slot = slot if isinstance(slot, str) else None
         kind = kind_of(slot)
-        return cls(kind, slot, code, vocabulary_for(kind, slot, code), times)
+        country = str(expecting.get("country") or "PL").upper()
+        return cls(kind, slot, code, vocabulary_for(kind, slot, code), times, country)
 
     def endpoint_silence_ms(self, heard: str) -> int:
         """The trailing silence that ends the answer, given the words heard so far."""
@@ -229,9 +234,10 @@ def judge_endpoint(expectation: Expectation, heard: str) -> int:
             return times.short_ms if parse_yes_no(heard, code) is not None else times.normal_ms
         if kind is AnswerKind.TAX_ID:
             digits = parse_digit_string(heard, code) or ""
-            if len(digits) == TAX_ID_DIGITS and nip_checksum_ok(digits):
+            fewest = TAX_ID_DIGITS.get(expectation.country, FEWEST_TAX_ID_DIGITS)
+            if len(digits) >= fewest and check_tax_id(digits, expectation.country).valid:
                 return times.short_ms
-            return times.long_ms if 0 < len(digits) < TAX_ID_DIGITS else times.normal_ms
+            return times.long_ms if 0 < len(digits) < fewest else times.normal_ms
         if kind is AnswerKind.EMAIL:
             return times.short_ms if parse_email(heard, code) else times.normal_ms
         if kind is AnswerKind.DOMAIN:

@@ -20,6 +20,11 @@ from voicebot.dialog.responses import PLACEHOLDER, condition_holds, fill
 def prefill_slots(session: Any, merchant: Any) -> dict[str, Any]:
     """Sign-up facts first, then anything earlier calls or staff already collected."""
     slots: dict[str, Any] = {}
+    # the rules of the merchant's country: its tax number, its clock for "tomorrow"
+    if merchant.country:
+        slots["country"] = merchant.country
+    if merchant.timezone:
+        slots["timezone"] = merchant.timezone
     if merchant.contact_name:
         slots["contact_name"] = merchant.contact_name
     if merchant.company_name:

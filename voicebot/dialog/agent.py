@@ -393,9 +393,14 @@ class Conversation:
             ),
             None,
         )
-        return {
+        expecting = {
             "active_loop": loop,
             "requested_slot": self.tracker.get_slot(REQUESTED_SLOT) if loop else None,
             "language": self.language,
             "last_response": last_response,
         }
+        # a project with a "country" slot: the country whose forms of answers are complete
+        # (a tax number of its length and checksum)
+        if (country := self.tracker.get_slot("country")) is not None:
+            expecting["country"] = country
+        return expecting

@@ -14,7 +14,13 @@ NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
 # A merchant's own country's number is stored as that country writes it: the Russian INN and
 # the Slovenian davčna številka are bare digits (SI + digits is the VAT id), the Czech DIČ
 # carries its CZ. A number of another country keeps its country prefix.
-BARE_AT_HOME = {"PL", "RU", "SI"}
+BARE_AT_HOME = {"PL", "RU", "SI", "US", "CA", "AU"}
+# python-stdnum's module for a country's business tax number, where it is not called "vat"
+# (the US EIN/TIN, the Canadian BN, the Australian ABN)
+TAX_MODULES = ("vat", "tin", "bn", "abn")
+# a country python-stdnum cannot check: a number of this many letters and digits is taken as
+# said (read back, confirmed by the merchant, reviewed by staff), not verified
+UNVERIFIED_LENGTHS = range(5, 21)
 
 
 @dataclass(frozen=True)
@@ -22,7 +28,7 @@ class TaxIdCheck:
     valid: bool
     value: str  # compact form, with the country prefix for non-Polish numbers
     country: str
-    reason: str = ""  # why it is invalid: "length", "checksum", "format", "unsupported"
+    reason: str = ""  # why invalid ("length", "checksum", "format"), or "unverified" (valid)
 
 
 def nip_checksum_ok(nip: str) -> bool:
@@ -44,9 +50,14 @@ def check_tax_id(raw: str, country: str = "PL") -> TaxIdCheck:
             return TaxIdCheck(False, compact, country, "length")
         ok = nip_checksum_ok(compact)
         return TaxIdCheck(ok, compact, country, "" if ok else "checksum")
-    module = get_cc_module(country.lower(), "vat")
+    module = next(
+        (m for name in TAX_MODULES if (m := get_cc_module(country.lower(), name)) is not None),
+        None,
+    )
     if module is None:
-        return TaxIdCheck(False, compact, country, "unsupported")
+        if len(compact) in UNVERIFIED_LENGTHS:
+            return TaxIdCheck(True, compact, country, "unverified")
+        return TaxIdCheck(False, compact, country, "length")
     try:
         value = module.validate(compact)
     except ValidationError as exc:
