@@ -408,6 +408,20 @@ def test_the_same_yes_with_a_question_after_hearing_who_calls_is_consent(
     assert turns[2][-1].metadata["ask"] == "contact_name"
 
 
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("en", "Hi there, hello, I'm listening."), ("pl", "Halo, dzień dobry, no słucham.")],
+)
+def test_a_greeting_with_a_go_ahead_again_after_hearing_who_calls_is_consent(
+    agent: Agent, lang: str, text: str
+) -> None:
+    """The first "Hello, I'm listening" may be a phone just picked up and is greeted back;
+    the same go-ahead once the bot has said who calls and why is the yes, not a loop."""
+    conv, turns = talk(agent, lang, {}, [text, text])
+    assert conv.tracker.slots.get("good_time") is True
+    assert turns[2][-1].metadata["ask"] == "contact_name"
+
+
 UNHELPFUL = {
     "en": [
         *("what?", "/silence", "hold on", "you got that wrong", "hello?", "who is this?"),

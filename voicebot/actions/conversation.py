@@ -413,6 +413,8 @@ class ActionHandleGreeting(Action):
             answer = parse_yes_no(latest_text(tracker), lang_of(tracker))
             if answer is not None:
                 return [SlotSet(slot, answer)]
+        if slot == "good_time" and _goes_ahead(tracker):
+            return [SlotSet(slot, True)]
         if slot is not None:
             done = _when_asked_enough(tracker, dispatcher, back_to_form=False)
             if done is not None:
@@ -447,6 +449,17 @@ class ActionAnswerIdentity(Action):
                 return done
         dispatcher.utter_message(response="utter_bot_identity")
         return []
+
+
+def _goes_ahead(tracker: Tracker) -> bool:
+    """ "Dzień dobry, słucham." once more after the bot said who calls and why: a
+    go-ahead, not a phone just picked up (the first time it may be only that, so it is
+    greeted back; go_ahead words of the actions' data, "słucham", "I'm listening")."""
+    if not _said_before(tracker, "utter_greet_back_opening"):
+        return False
+    words = set(words_of(latest_text(tracker)))
+    go_ahead: list[str] = labels(lang_of(tracker)).get("go_ahead", [])
+    return any(set(words_of(phrase)) <= words for phrase in go_ahead)
 
 
 def _said_before(tracker: Tracker, response: str) -> bool:

@@ -219,3 +219,19 @@ def test_joined_notes_and_a_number_clause_in_a_polish_domain(text: str, domain: 
 )
 def test_polish_yes_said_with_the_verb_or_in_a_hurry(text: str, answer: bool) -> None:
     assert parse_yes_no(text, "pl") is answer
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "answer"),
+    [
+        # a go-ahead or the time one has is the yes to "is it a good time?", even with a
+        # "nie" in the aside after it
+        ("Proszę mówić, i tak nie mam nic do roboty.", "pl", True),
+        ("Mam parę minut, potem muszę wyjść.", "pl", True),
+        ("No mogę chwilę pogadać.", "pl", True),
+        ("I've got ten minutes, then I'm off.", "en", True),
+        ("Sure, I can talk.", "en", True),
+    ],
+)
+def test_a_go_ahead_or_the_time_one_has_is_a_yes(text: str, lang: str, answer: bool) -> None:
+    assert parse_yes_no(text, lang) is answer
