@@ -481,3 +481,36 @@ def test_payments_for_the_shop_floor_set_against_online_ones_are_not_taken(
     text: str, lang: str, values: list[str]
 ) -> None:
     assert list_answer(text, "payment_methods", lang, []).values == values
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "values"),
+    [
+        # a Polish pay-by-link gateway is a fast bank transfer
+        ("Karta i Tpay.", "payment_methods", ["bank_transfer", "card"]),
+        ("Przez PayU i jeszcze PayPal.", "payment_methods", ["bank_transfer", "paypal"]),
+        # a workshop, a builders' yard, shops in the plural are physical shops
+        ("Sprzedaję w warsztacie i na OLX.", "sales_channels", ["marketplace", "physical_store"]),
+        ("Mamy skład opału pod miastem.", "sales_channels", ["physical_store"]),
+        (
+            "Trzy sklepy w centrum i sklep internetowy na Shoperze.",
+            "sales_channels",
+            ["other_platform", "physical_store"],
+        ),
+    ],
+)
+def test_polish_gateways_workshops_yards_and_shops_in_the_plural(
+    text: str, field: str, values: list[str]
+) -> None:
+    assert sorted(list_answer(text, field, "pl", []).values) == values
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Doktor Anna Zawada.", "Anna Zawada"),
+        ("Inżynier Marek Wójcik, szef działu.", "Marek Wójcik"),
+    ],
+)
+def test_a_polish_title_before_a_name_is_no_part_of_it(text: str, name: str) -> None:
+    assert take_name(text, "pl").value == name

@@ -31,6 +31,11 @@ from voicebot.dialog.normalise import Quantity, find_numbers, parse_number, pars
         ("mamy 350 produktów", 350),
         ("25 tysięcy", 25000),
         ("jeden przecinek pięć miliona", 1500000),
+        # hundreds counted like thousands, also in the colloquial "stówa"
+        ("osiem setek", 800),
+        ("jakieś cztery stówy", 400),
+        ("setka", 100),
+        ("półtorej setki", 150),
     ],
 )
 def test_polish_numbers(text: str, expected: float) -> None:
