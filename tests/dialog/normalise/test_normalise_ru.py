@@ -148,7 +148,7 @@ def test_inn_checksum() -> None:
 
 def test_inn_read_back_in_groups() -> None:
     assert (
-        say_digits("7707083893", "ru") == "семь семь ноль, семь ноль восемь, три восемь девять, три"
+        say_digits("7707083893", "ru") == "семь семь ноль, семь ноль восемь, три восемь, девять три"
     )
 
 

@@ -29,7 +29,12 @@ def say_digits(digits: str, lang: str, group: int | None = None) -> str:
     while lead < len(chars) and chars[lead].isalpha():
         lead += 1
     spoken = [names[int(ch)] if ch.isdigit() else ch for ch in chars[lead:]]
-    groups = [" ".join(spoken[i : i + size]) for i in range(0, len(spoken), size)]
+    sizes = [min(size, len(spoken) - i) for i in range(0, len(spoken), size)]
+    if len(sizes) > 1 and sizes[-1] == 1 and sizes[-2] > 2:
+        # no digit alone at the end: ten digits by three are 3-3-2-2, as a NIP is written
+        sizes[-2:] = [sizes[-2] - 1, 2]
+    starts = [sum(sizes[:i]) for i in range(len(sizes))]
+    groups = [" ".join(spoken[start : start + n]) for start, n in zip(starts, sizes, strict=True)]
     if 0 < lead < len(chars):
         groups.insert(0, "".join(chars[:lead]).upper())
     elif lead:
