@@ -490,3 +490,21 @@ def test_a_correction_at_the_launch_date_is_not_kept_as_its_words(
     # "moda" fits the industry it already has: no correction of it
     assert conv.tracker.slots["industry"] == "fashion"
     assert not conv.ended and "ask" in turns[-1][-1].metadata
+
+
+@pytest.mark.parametrize(
+    ("text", "slot", "value"),
+    [
+        ("Henryk Zając, Heniek, jak kto woli.", "contact_name", "Henryk Zając"),
+        ("Córka wymyśliła nazwę: Pod Jarzębiną.", "store_name", "Pod Jarzębiną"),
+    ],
+)
+def test_a_nickname_aside_or_who_thought_the_name_up_is_an_answer(
+    agent: Agent, text: str, slot: str, value: str
+) -> None:
+    """The real NLU: "jak kto woli" is no question who is calling, and naming the field
+    asked for with its answer is no correction of it."""
+    first = "Halina Kos." if slot == "store_name" else text
+    texts = ["Tak.", first, text] if slot == "store_name" else ["Tak.", text]
+    conv, _ = talk(agent, "pl", {}, texts)
+    assert conv.tracker.slots.get(slot) == value

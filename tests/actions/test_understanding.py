@@ -514,3 +514,29 @@ def test_polish_gateways_workshops_yards_and_shops_in_the_plural(
 )
 def test_a_polish_title_before_a_name_is_no_part_of_it(text: str, name: str) -> None:
     assert take_name(text, "pl").value == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a nickname after the full name is an aside; the surname is not lost
+        ("Katarzyna Wrona. Kaśka.", "Katarzyna Wrona"),
+        ("Bogdan Mazur. Bogdanek, jak kto woli.", "Bogdan Mazur"),
+        # with a mark after it, the form said is the first name meant
+        ("Bartek Wilk. Bartłomiej, znaczy.", "Bartłomiej Wilk"),
+        ("Staszek Sowa. Stanisław, oficjalnie.", "Stanisław Sowa"),
+    ],
+)
+def test_a_form_of_the_first_name_after_the_full_name(text: str, name: str) -> None:
+    assert take_name(text, "pl").value == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Sosna. Sklep ogrodniczy Sosna.", "Sosna"),
+        ("Pod Dębem. Sklepik spożywczy Pod Dębem.", "Pod Dębem"),
+    ],
+)
+def test_a_name_said_again_after_the_generic_word_and_its_adjective(text: str, name: str) -> None:
+    assert take_name(text, "pl").value == name

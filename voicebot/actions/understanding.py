@@ -381,6 +381,14 @@ def _take_name(said: str, lang: str) -> NameTake:
     if len(kept) == 2 and all(len(c.words) == 1 for c in kept):
         # "Grzegorz... Kaczmarek": a first and a last name with a pause between
         kept, guess = [_Candidate(kept[0].words + kept[1].words, False)], True
+    elif len(kept) == 2 and _form_of_first_name(kept[0].words, kept[1].words):
+        # "Piotrek Zięba. Piotr, znaczy.", "Magdalena Pawlak. Madzia.": a form of the first
+        # name after the full name; with a mark after it ("znaczy", "I mean"; form_marks) it
+        # is the first name meant, else a nickname aside; the surname is never lost
+        words = list(kept[0].words)
+        if _ends_with(said, _phrase_list(lang, "form_marks")):
+            words[0] = kept[1].words[0]
+        kept, guess = [_Candidate(words, False)], True
     elif len(kept) > 1 and len(kept[-1].words) > 1 and all(len(c.words) == 1 for c in kept[:-1]):
         # "Gaz. Well, Gary Holt": a nickname or a false start, then the full name
         kept, guess = [kept[-1]], True
@@ -395,6 +403,20 @@ def _take_name(said: str, lang: str) -> NameTake:
     return NameTake(", ".join(name_case(c.words, lang) for c in kept), unsure)
 
 
+def _form_of_first_name(name: list[str], word: list[str]) -> bool:
+    """One word, not the first name itself, sharing its first two letters ("Józek" of
+    "Józef", "Tom" of "Thomas"), said after a first name and a surname."""
+    if len(name) != 2 or len(word) != 1:
+        return False
+    first, form = name[0].lower(), word[0].lower()
+    return first != form and first[:2] == form[:2]
+
+
+def _ends_with(said: str, phrases: list[list[str]]) -> bool:
+    lowered = [_bare(w) for w in _words(said)]
+    return any(p and lowered[-len(p) :] == p for p in phrases)
+
+
 def _surname_lead(words: list[str], lang: str) -> int:
     """How many words at the start introduce the surname of the name said before it
     (`surname_leads`: "фамилия", "а фамилия"), or 0."""
@@ -406,15 +428,18 @@ def _surname_lead(words: list[str], lang: str) -> int:
 
 
 def _without_generic_word(candidates: list[_Candidate], lang: str) -> list[_Candidate]:
-    """ "Pod Lipami. Sklep Pod Lipami": a name said again after the generic word for what it
-    names (`generic_words`: "sklep", "firma") is the name said alone; "Księgarnia
+    """ "Pod Lipami. Sklep Pod Lipami", "Pasja. Sklep wędkarski Pasja": a name said again
+    after the generic word for what it names (`generic_words`: "sklep", "firma"), with or
+    without its adjectives, is the name said alone; "Księgarnia
     Przecinek" after "Przecinek" keeps its word, as that one is no generic word."""
     generic = {p[0] for p in _phrase_list(lang, "generic_words") if len(p) == 1}
     keys = [_key(c.words) for c in candidates]
     out: list[_Candidate] = []
     for c, key in zip(candidates, keys, strict=True):
-        if len(key) > 1 and key[0] in generic and key[1:] in keys:
-            c = _Candidate(c.words[1:], False)
+        # "Pasja. Sklep wędkarski Pasja": the generic word's adjectives go with it
+        tail = next((j for j in range(1, len(key)) if key[0] in generic and key[j:] in keys), 0)
+        if tail:
+            c = _Candidate(c.words[tail:], False)
         out.append(c)
     return out
 
