@@ -235,3 +235,15 @@ def test_polish_yes_said_with_the_verb_or_in_a_hurry(text: str, answer: bool) ->
 )
 def test_a_go_ahead_or_the_time_one_has_is_a_yes(text: str, lang: str, answer: bool) -> None:
     assert parse_yes_no(text, lang) is answer
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        # letters by name spelled anywhere in the address are its letters
+        ("sklep małpa pe ha u myślnik lis kropka pl", "sklep@phu-lis.pl"),
+        ("de ka em kropka serwis małpa wp kropka pl", "dkm.serwis@wp.pl"),
+    ],
+)
+def test_letters_by_name_spell_a_part_of_a_polish_address(text: str, address: str) -> None:
+    assert parse_email(text, "pl") == address

@@ -246,7 +246,17 @@ def _letter_names(text: str, rules: Language) -> str:
     def spelled(match: re.Match[str]) -> str:
         return match.group(1) + "".join(str(names[w.lower()]) for w in match.group(2).split())
 
-    return run.sub(spelled, text)
+    # "a be ce myślnik budownictwo": three or more letters by name anywhere are a spelled
+    # word, when two of them are names no word is ("be", "ce"; "a", "o", "u" alone are)
+    anywhere = re.compile(r"\b(" + letter + r"(?:\s+" + letter + r"){2,})\b", re.IGNORECASE)
+
+    def spelled_word(match: re.Match[str]) -> str:
+        said = match.group(1).split()
+        if sum(len(w) > 1 for w in said) < 2:
+            return match.group(1)
+        return "".join(str(names[w.lower()]) for w in said)
+
+    return anywhere.sub(spelled_word, run.sub(spelled, text))
 
 
 def _as_written(text: str, lang: str) -> str:
