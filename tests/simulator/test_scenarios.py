@@ -58,3 +58,10 @@ def test_bad_scenarios_are_refused_with_the_reason(tmp_path) -> None:
     path.write_text("language: en\n")
     with pytest.raises(ScenarioError, match="'merchant' is missing"):
         load_scenario(path)
+    # a key in the wrong place would be ignored: the call would run otherwise than written
+    path.write_text("language: en\nmerchant: {phone: '+1'}\nhear: slot\n")
+    with pytest.raises(ScenarioError, match="unknown key hear"):
+        load_scenario(path)
+    path.write_text("language: en\nmerchant: {phone: '+1'}\npersona: {hera: slot}\n")
+    with pytest.raises(ScenarioError, match="unknown key persona.hera"):
+        load_scenario(path)

@@ -86,6 +86,23 @@ class Scenario:
         return self.fallback
 
 
+TOP_LEVEL_KEYS = {
+    "name",
+    "description",
+    "language",
+    "merchant",
+    "persona",
+    "line",
+    "replies",
+    "interruptions",
+    "fallback",
+    "max_bot_turns",
+    "expect",
+}
+PERSONA_KEYS = {"voice", "reply_delay_ms", "noise_db", "hear"}
+LINE_KEYS = {"answered_by", "amd_after_ms"}
+
+
 def _normal(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     text = re.sub(r"\.(?!\w)", " ", text)  # sentence dots go, dots inside addresses stay
@@ -136,6 +153,14 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
             raise ScenarioError(f"{path}: '{key}' is missing")
     persona = data.get("persona") or {}
     line = data.get("line") or {}
+    # a misspelt or misplaced key would be ignored and the call run otherwise than written
+    for where, given, known in (
+        ("", data, TOP_LEVEL_KEYS),
+        ("persona.", persona, PERSONA_KEYS),
+        ("line.", line, LINE_KEYS),
+    ):
+        if unknown := sorted(set(given) - known):
+            raise ScenarioError(f"{path}: unknown key {where}{unknown[0]} (known: {sorted(known)})")
     replies = [
         _reply(r, f"{path.name} replies[{i}]") for i, r in enumerate(data.get("replies") or [])
     ]
