@@ -540,3 +540,15 @@ def test_a_form_of_the_first_name_after_the_full_name(text: str, name: str) -> N
 )
 def test_a_name_said_again_after_the_generic_word_and_its_adjective(text: str, name: str) -> None:
     assert take_name(text, "pl").value == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Siedem Mórz. Siedem słownie, nie cyframi.", "Siedem Mórz"),
+        ("Dwa Koty, bez cyfr, słownie.", "Dwa Koty"),
+        ("Sto Lat, sto cyframi.", "100 Lat"),
+    ],
+)
+def test_a_digit_note_turned_around_keeps_the_number_in_words(text: str, name: str) -> None:
+    assert take_name(text, "pl").value == name

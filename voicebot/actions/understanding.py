@@ -450,8 +450,13 @@ def _as_noted(candidates: list[_Candidate], said: str, lang: str) -> list[_Candi
     its "i"/"and" as "&" after one like "ampersandem" (`digit_notes`, `ampersand_notes`)."""
     lowered = " " + " ".join(_bare(w) for w in _words(said)) + " "
 
+    # "Trzy słownie, nie cyfrą": a note said with a negator before it is the opposite
+    negators = [" ".join(p) for p in _phrase_list(lang, "note_negators")]
+
     def noted(key: str) -> bool:
-        return any(f" {' '.join(p)} " in lowered for p in _phrase_list(lang, key))
+        notes = [" ".join(p) for p in _phrase_list(lang, key)]
+        said = [n for n in notes if f" {n} " in lowered]
+        return any(not any(f" {neg} {n} " in lowered for neg in negators) for n in said)
 
     digits, ampersand = noted("digit_notes"), noted("ampersand_notes")
     if not digits and not ampersand:
