@@ -63,5 +63,5 @@ def test_bad_scenarios_are_refused_with_the_reason(tmp_path) -> None:
     with pytest.raises(ScenarioError, match="unknown key hear"):
         load_scenario(path)
     path.write_text("language: en\nmerchant: {phone: '+1'}\npersona: {hera: slot}\n")
-    with pytest.raises(ScenarioError, match="unknown key persona.hera"):
+    with pytest.raises(ScenarioError, match=r"unknown key persona\.hera"):
         load_scenario(path)
