@@ -72,6 +72,8 @@ def test_cursor_pages_filters_and_streamed_exports(client, any_db):
         == []
     )
     assert client.get("/api/v1/store-configs?cursor=garbage", headers=headers).status_code == 400
+    # an empty cursor was never handed out: refused, not read as "from the start"
+    assert client.get("/api/v1/store-configs?cursor=", headers=headers).status_code == 400
 
     ndjson = client.get("/api/v1/store-configs/export?format=ndjson", headers=headers)
     assert ndjson.is_streamed and ndjson.mimetype == "application/x-ndjson"
@@ -115,6 +117,7 @@ def test_calls_and_transcripts_then_erasure(client, any_db, settings):
     reader = bearer(token_for(any_db, "calls:read"))
     listed = client.get("/api/v1/calls?external_id=m-1001", headers=reader).json
     assert [c["id"] for c in listed["data"]] == [made.call_id] and listed["next_cursor"] is None
+    assert client.get("/api/v1/calls?cursor=", headers=reader).status_code == 400
     call = client.get(f"/api/v1/calls/{made.call_id}", headers=reader).json
     assert call["has_recording"] and len(call["turns"]) == 7
     assert call["turns"][1]["text"] == "Mój sklep nazywa się Kwiaty Basi."

@@ -93,7 +93,7 @@ def list_configs(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of configurations, oldest change first, and the cursor of the next page."""
     stmt = _configs(query)
-    if cursor:
+    if cursor is not None:  # an empty cursor was not handed out either
         at, row_id = decode_cursor(cursor)
         stmt = stmt.where(or_(changed_at > at, and_(changed_at == at, StoreConfig.id > row_id)))
     rows = session.execute(stmt.limit(limit + 1)).all()
