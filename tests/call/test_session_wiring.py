@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,8 @@ from voicebot.crm import calls as crm_calls
 from voicebot.crm.db import Database
 from voicebot.crm.events import events_for
 from voicebot.crm.merchants import normalise_merchant, upsert_merchant
+from voicebot.crm.models import Call as CallRow
+from voicebot.crm.models import CallOutcome
 from voicebot.dialog import Agent
 from voicebot.speech.stt import SpeechEvent
 
@@ -237,6 +240,37 @@ class Call:
             self.feed(*[SILENCE] * 10)
 
 
+@dataclass
+class Running:
+    session: CallSession
+    services: ScriptedServices
+    line: KeptLine
+    call_id: int
+
+
+@contextmanager
+def running_session(
+    settings: Settings, db: Database, agent: Agent, merchant: dict[str, str]
+) -> Iterator[Running]:
+    """A session for a new call to ``merchant``, started and waited for until its first
+    words are on the line; hung up and its synthesiser closed afterwards."""
+    with db.session() as s:
+        row, _ = upsert_merchant(s, normalise_merchant(merchant))
+        call_id = crm_calls.create_call(s, row.id, language="en").id
+    services = ScriptedServices(settings, db, agent)
+    line = KeptLine()
+    session = CallSession(call_id, services, line)
+    try:
+        session.start(stream_sid=STREAM_SID)
+        wait_for(lambda: line.marks != [])
+        yield Running(session, services, line, call_id)
+    finally:
+        session.hang_up()
+        assert session.wait(60)
+        services.synthesizer.close()
+    assert session.stats.error is None
+
+
 def test_the_session_listens_for_each_answer_and_commits_or_drops_speculation(
     settings: Settings, db: Database, agent: Agent
 ) -> None:
@@ -252,28 +286,16 @@ def test_the_session_listens_for_each_answer_and_commits_or_drops_speculation(
         settings.speech.endpoint_silence_ms,
         settings.speech.endpoint_long_ms,
     )
-    with db.session() as s:
-        merchant, _ = upsert_merchant(
-            s,
-            normalise_merchant(
-                {
-                    "external_id": "wiring-1",
-                    "phone": "+12025550199",
-                    "language": "en",
-                    "contact_name": "Alex Morgan",
-                    "company_name": "Gadget Corner LLC",
-                }
-            ),
-        )
-        call_id = crm_calls.create_call(s, merchant.id, language="en").id
-    services = ScriptedServices(settings, db, agent)
-    stream = services.stream
-    line = KeptLine()
-    session = CallSession(call_id, services, line)
-    call = Call(session, stream)
-    try:
-        session.start(stream_sid=STREAM_SID)
-        wait_for(lambda: line.marks != [])
+    merchant = {
+        "external_id": "wiring-1",
+        "phone": "+12025550199",
+        "language": "en",
+        "contact_name": "Alex Morgan",
+        "company_name": "Gadget Corner LLC",
+    }
+    with running_session(settings, db, agent, merchant) as running:
+        session, stream, call_id = running.session, running.services.stream, running.call_id
+        call = Call(session, stream)
 
         def expected() -> Expected:
             """What the session last told the recogniser, checked against the dialog."""
@@ -346,11 +368,6 @@ def test_the_session_listens_for_each_answer_and_commits_or_drops_speculation(
         assert (tax.kind, tax.endpoint_silence_ms) == ("tax_id", on_frames(times.short_ms))
         assert stream.finals[-1].text == nine  # one answer, not two
         call.until_asked("tax_id_confirmed")
-    finally:
-        session.hang_up()
-        assert session.wait(60)
-        services.synthesizer.close()
-    assert session.stats.error is None
 
     with db.session() as s:
         events = events_for(s, call_id=call_id)
@@ -367,6 +384,42 @@ def test_the_session_listens_for_each_answer_and_commits_or_drops_speculation(
     assert sum(k["started"] for k in by_kind.values()) == speculation["started"]
     # the 7 digits were no complete answer: the 10-digit partial was speculated on afresh
     assert "tax_id" in by_kind
+
+
+def test_a_goodbye_queued_behind_a_long_prompt_is_waited_for_to_its_end(
+    settings: Settings, db: Database, agent: Agent
+) -> None:
+    """Ended from outside (a draining server) during the long opening, the apology plays
+    after it. The wait for its mark is fixed when the dialog ends: measured against what
+    is still queued at each check, it shrank as the line played and gave up halfway
+    through the apology (the drain test's merchant heard its first sentence only)."""
+    grace_s = 0.5
+    settings = settings.model_copy(
+        update={
+            "call": settings.call.model_copy(
+                update={"silence_reprompt_s": 60.0, "end_grace_s": grace_s}
+            ),
+            "tts": settings.tts.model_copy(update={"engines": {"en": "espeak"}}),
+        }
+    )
+    merchant = {"external_id": "drain-1", "phone": "+12025550198", "language": "en"}
+    with running_session(settings, db, agent, merchant) as running:
+        session, line, call_id = running.session, running.line, running.call_id
+        session.end_politely("Sorry, we have to end the call now. Goodbye.", CallOutcome.PARTIAL)
+        wait_for(lambda: session.turns.ended)
+        apology_end_ms = session.turns.bot_end_ms
+        assert apology_end_ms - session.line_ms > 4 * grace_s * 1000  # behind the opening
+        # the line plays at four times real time and returns no mark: the session waits
+        # at least until the apology has played on the line's clock
+        while session.line_ms < apology_end_ms:
+            session.audio(SILENCE)
+            time.sleep(FRAME_MS / 4000)
+            assert not session.finished.is_set(), (session.line_ms, apology_end_ms)
+        for mark in line.marks:  # the marks come back: the call ends at once
+            session.mark_played(mark)
+        assert session.wait(10)
+    with db.session() as s:
+        assert s.get(CallRow, call_id).outcome is CallOutcome.PARTIAL  # type: ignore[union-attr]
 
 
 def test_frame_arrivals_keep_a_bounded_window() -> None:

@@ -195,7 +195,8 @@ class CallSession:
         self._turn_index = 0
         self._bot_turn_ids: dict[str, int] = {}  # mark -> stored turn id
         self._bot_texts: dict[str, str] = {}  # mark -> text (disclosure events)
-        self._ending_since: float | None = None
+        # when to stop waiting for the goodbye's mark (time.monotonic()), once the dialog ended
+        self._give_up_at: float | None = None
         self._hung_up = False
         self._forced_outcome: CallOutcome | None = None
         self._bot_audio: dict[str, bytes] = {}  # mark -> the audio sent, for a click-free cut
@@ -291,8 +292,7 @@ class CallSession:
             return  # already saying goodbye: the call keeps its own outcome
         self._forced_outcome = message.outcome
         if self._conversation is None:  # nothing was said yet
-            self.turns.dialog_ended()
-            self._ending_since = time.monotonic()
+            self._start_ending()
             return
         log.info("call %s: ended from outside (%s)", self.call_id, message.outcome.value)
         self._respond(_Goodbye([_Said(message.text)]), None)
@@ -564,8 +564,7 @@ class CallSession:
             self._open_stream()
         self._listen_for(expecting)
         if turn.ended:
-            self.turns.dialog_ended()
-            self._ending_since = time.monotonic()
+            self._start_ending()
         else:  # while the merchant answers, the likely next question is synthesised
             self.services.prefetch_next(self._conversation, self.language)
 
@@ -602,14 +601,21 @@ class CallSession:
         return first
 
     # -- ending ----------------------------------------------------------------------------
+    def _start_ending(self) -> None:
+        """The dialog said its last words: end once they are heard, or, should the line stop
+        reporting marks, a little after they should have played. The deadline is fixed now,
+        from what is queued now: measured against the queue left at each check, the wait
+        would shrink as the line plays it and give up halfway through a long goodbye."""
+        self.turns.dialog_ended()
+        queued_s = max(0, self.turns.bot_end_ms - self.line_ms) / 1000
+        self._give_up_at = time.monotonic() + queued_s + self.settings.end_grace_s
+
     def _ready_to_end(self) -> bool:
-        if not self.turns.ended or self._ending_since is None:
+        if not self.turns.ended or self._give_up_at is None:
             return False
         if self.turns.all_heard():
             return True  # the goodbye was heard
-        # The line stopped reporting marks: give up a little after the audio should have ended.
-        remaining_s = max(0, self.turns.bot_end_ms - self.line_ms) / 1000
-        return time.monotonic() - self._ending_since > remaining_s + self.settings.end_grace_s
+        return time.monotonic() > self._give_up_at
 
     def _finish(self, error: str | None) -> None:
         try:

@@ -82,7 +82,12 @@ def retry_drained_calls_soon(
             soon = next_allowed_time(
                 now + timedelta(minutes=delay), merchant.timezone, merchant.country, settings
             )
-            if soon >= merchant.next_call_at:
+            if soon >= merchant.next_call_at:  # e.g. on a Sunday both wait for Monday
+                log.info(
+                    "draining: call %s keeps its retry at %s, the first allowed time",
+                    call_id,
+                    merchant.next_call_at.isoformat(),
+                )
                 continue
             merchant.next_call_at = soon
             record_event(
