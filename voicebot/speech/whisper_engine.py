@@ -14,6 +14,7 @@ about the same whatever the length, and the last piece alone would lose its cont
 from __future__ import annotations
 
 import math
+import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,9 +103,28 @@ class WhisperEngine(RecognizerEngine):
                         float(w.probability),
                     )
                 )
-        text = " ".join(t for t in texts if t)
+        text = without_repetition_loop(" ".join(t for t in texts if t))
         confidence = float(math.exp(sum(logprobs) / len(logprobs))) if logprobs else 0.0
         return text, confidence, words
+
+
+_ITEM = re.compile(r"[^,\s]+(?:[,.]?\s*|$)")
+LOOP_REPEATS = 6  # the same item this many times in a row at the end: a decoding loop
+
+
+def without_repetition_loop(text: str) -> str:
+    """ "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10, 10, 10, 10, ...": Whisper's beam search ran
+    on past the digits said into a loop of one item; the loop was never said, so it goes.
+    People do not say one word six times running."""
+    items = [m.group(0) for m in _ITEM.finditer(text)]
+    keys = [i.strip(" ,.").lower() for i in items]
+    end = len(keys)
+    start = end
+    while start > 0 and keys[start - 1] == keys[-1]:
+        start -= 1
+    if not keys or end - start < LOOP_REPEATS:
+        return text
+    return "".join(items[:start]).rstrip(" ,") + ("." if start else "")
 
 
 @dataclass(frozen=True)
