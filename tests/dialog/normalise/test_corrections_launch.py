@@ -90,6 +90,13 @@ def test_quantities_said_with_a_correction_or_without_a_leading_one(
         ("Od nowego roku.", "pl", "2027-01-01"),
         ("As soon as possible.", "en", "asap"),
         ("Jak najszybciej.", "pl", "asap"),
+        # a weekday said with a week ahead is that week's, not the coming one
+        ("Za tydzień w środę.", "pl", "2026-12-02"),
+        ("W środę.", "pl", "2026-11-25"),
+        ("Next week on Friday.", "en", "2026-12-04"),
+        # a day alone as the correction keeps the month said before it
+        ("Szóstego stycznia... a nie, to święto, to niech będzie siódmego.", "pl", "2027-01-07"),
+        ("Piętnastego stycznia, nie, szesnastego.", "pl", "2027-01-16"),
     ],
 )
 def test_launch_dates_as_people_say_them(text: str, lang: str, value: str) -> None:
@@ -130,6 +137,9 @@ def test_a_domain_is_said_in_its_own_clause_and_written_without_diacritics(
 
 def test_an_email_with_polish_letters_and_a_conjunction() -> None:
     assert parse_email("basia małpa glina i szkło kropka pl", "pl") == "basia@glinaiszklo.pl"
+    # a top-level domain spelled letter by letter, its "i" no conjunction
+    assert parse_email("agnieszka małpa fizjoplan kropka i o.", "pl") == "agnieszka@fizjoplan.io"
+    assert parse_email("jan małpa wp kropka pl i tyle", "pl") == "jan@wp.pl"
     assert parse_email("dan at spoke and chain dot co dot uk", "en") == "dan@spokeandchain.co.uk"
 
 

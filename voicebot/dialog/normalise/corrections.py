@@ -48,3 +48,25 @@ def after_correction(text: str, lang: str) -> str | None:
 def corrected(text: str, lang: str) -> str:
     """The text with everything before its last self-correction dropped."""
     return after_correction(text, lang) or text
+
+
+def correction_segments(text: str, lang: str) -> list[str]:
+    """The text cut at each self-correction marker, markers left out: "zero sześćdziesiąt
+    siedem... nie, przepraszam, zero sześćdziesiąt sześć" -> ["zero sześćdziesiąt siedem",
+    "zero sześćdziesiąt sześć"]. Markers in a row make one cut; one segment when there is
+    no correction."""
+    segments: list[str] = []
+    rest = text
+    while True:
+        cut = next(
+            (m for m in _pattern(lang).finditer(rest) if rest[m.end() :].strip(" ,.;:!?…")),
+            None,
+        )
+        if cut is None:
+            break
+        head = rest[: cut.start()]
+        if head.strip(" ,.;:!?…"):
+            segments.append(head)
+        rest = rest[cut.end() :]
+    segments.append(rest)
+    return segments

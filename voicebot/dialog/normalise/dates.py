@@ -61,6 +61,9 @@ class _Scanner:
         self.part: str | None = None
         self.explicit_meridiem: str | None = None
         self.relative_delta: timedelta | None = None  # "in an hour": an exact moment
+        # "za tydzień", "next week": a weekday said with it is that week's ("za tydzień w
+        # środę" is the Wednesday of next week, not the coming one)
+        self.week_of: date | None = None
 
     def words(self, key: str) -> frozenset[str]:
         return self.rules.date_words(key)
@@ -129,13 +132,17 @@ class _Scanner:
                 self.day = self.next_weekday(int(weekdays[nxt]))
                 return i + 2
             if nxt in w("next_week") and tok in w("next"):
-                self.day = self.today + timedelta(days=7 - self.today.weekday())
+                self.day = self.week_of = self.today + timedelta(days=7 - self.today.weekday())
                 return i + 2
             if nxt in w("next_month") and tok in w("next"):
                 self.day = (self.today + relativedelta(months=1)).replace(day=1)
                 return i + 2
         if tok in weekdays:
-            self.day = self.next_weekday(int(weekdays[tok]))
+            if self.week_of is not None:
+                monday = self.week_of - timedelta(days=self.week_of.weekday())
+                self.day = max(monday + timedelta(days=int(weekdays[tok])), self.today)
+            else:
+                self.day = self.next_weekday(int(weekdays[tok]))
             return i + 1
         # day and month: "pierwszego grudnia", "first of december", "15 grudnia"
         ordinal = self.ordinal_at(i, "day_ordinals")
@@ -232,7 +239,7 @@ class _Scanner:
         if unit == "day":
             self.day = self.today + timedelta(days=round(count))
         elif unit == "week":
-            self.day = self.today + timedelta(weeks=round(count))
+            self.day = self.week_of = self.today + timedelta(weeks=round(count))
         elif unit == "fortnight":
             self.day = self.today + timedelta(weeks=2 * round(count))
         elif unit == "month":

@@ -125,14 +125,31 @@ def _address_clause(text: str, rules: Language) -> str:
         return text
     breaks = [m.end() for m in re.finditer(r"[,;:!?]|\.(?=\s)", text[: spoken.start()])]
     # "g a d z e t o w n i a, kropka pl": a clause holding only the marker takes the one
-    # before it
-    while breaks and not re.search(r"[^\W_]", text[breaks[-1] : spoken.start()]):
+    # before it; "anioł myślnik, dewocjonalia, małpa ...": a pause next to a dash or an
+    # underscore word is inside the name
+    joins = frozenset(
+        w for key in ("dash", "underscore") for w in rules.email_words(key) if w.isalpha()
+    )
+    while breaks and (
+        not re.search(r"[^\W_]", text[breaks[-1] : spoken.start()])
+        or _next_to_word(text, breaks[-1], joins)
+    ):
         breaks.pop()
     # "ciemnia, trzy pięć, kropka pl": a clause of a number alone ends the name said before
     # it (a number is rarely a whole domain, and no introduction is one)
     if breaks and _only_a_number(text[breaks[-1] : spoken.start()], rules):
         breaks.pop()
     return text[max(breaks) :] if breaks else text
+
+
+def _next_to_word(text: str, pos: int, words: frozenset[str]) -> bool:
+    """Whether the word just before the clause break ending at `pos`, or the one just after
+    it, is one of `words`."""
+    before = re.findall(r"[^\W_]+", text[:pos])[-1:]
+    after = re.match(r"\W*?([^\W_]+)", text[pos:])
+    return bool(before and before[0].lower() in words) or bool(
+        after and after.group(1).lower() in words
+    )
 
 
 def _only_a_number(clause: str, rules: Language) -> bool:
@@ -145,7 +162,8 @@ def _only_a_number(clause: str, rules: Language) -> bool:
 def _end_of_domain(pieces: list[str]) -> list[str]:
     """The domain ends with its last label: at a full stop or comma after the first dot, or
     where two words follow each other after it ("pl bez polskich znaków", "com all one
-    word"); clause breaks before the first dot are only pauses in the name."""
+    word"), letters spelled one by one being one word ("kropka i o"); clause breaks before
+    the first dot are only pauses in the name."""
     www = {"www", "wu", "dub", "double", "w"}
     lead = 0
     while lead < len(pieces) and pieces[lead] in www:
@@ -160,7 +178,8 @@ def _end_of_domain(pieces: list[str]) -> list[str]:
     for piece in pieces[first_dot:]:
         if piece == BREAK:
             break
-        if piece not in "._-" and previous not in "._-":
+        spelled = len(piece) == 1 and len(previous) == 1 and (piece + previous).isalpha()
+        if piece not in "._-" and previous not in "._-" and not spelled:  # "kropka i o": io
             break
         out.append(piece)
         previous = piece
@@ -194,6 +213,47 @@ def _glue_domain(pieces: list[str]) -> str:
 def _without_notes(text: str, rules: Language) -> str:
     """How-to-write notes said inside an address ("zielony lisc, bez polskich znaków, kropka
     pl", "sales, all lower case, at ...") are no part of it, wherever they stand."""
+    return _without_general_notes(_without_letter_notes(text, rules), rules)
+
+
+def _after_note(text: str, match: re.Match[str], symbols: frozenset[str]) -> str:
+    """What a dropped note leaves: before "małpa"/"dot" the address goes on; before anything
+    else the note stood between two clauses ("gadżetownia, bez ogonka, g a d ..."), which
+    stay apart."""
+    following = re.match(r"\s*([^\W_]+)", text[match.end() :])
+    return " " if following is None or following.group(1).lower() in symbols else ", "
+
+
+def _symbol_words(rules: Language) -> frozenset[str]:
+    return frozenset(
+        w for key in ("at", "dot", "dash", "underscore") for w in rules.email_words(key)
+    )
+
+
+def _without_letter_notes(text: str, rules: Language) -> str:
+    """Notes naming a letter ("foto gorski, przez zwykłe o, małpa ...", "kathryn, spelled
+    with a k, at ...", `email.letter_notes`) go with their letter, where they end a clause
+    or come before a symbol word: "shop with a view dot com" is no note."""
+    patterns = [str(p) for p in rules.raw.get("email", {}).get("letter_notes", [])]
+    if not patterns:
+        return text
+    pattern = r"[,;]?\s*\b(?:" + "|".join(patterns) + r")(?![\w-])\s*[,;.]?"
+    symbols = _symbol_words(rules)
+
+    def dropped(match: re.Match[str]) -> str:
+        rest = text[match.end() :]
+        following = re.match(r"\s*([^\W_]+)", rest)
+        ends_clause = (
+            match.group(0).rstrip()[-1:] in (",", ";", ".")
+            or re.match(r"\s*(?:[,;.!?…]|$)", rest) is not None
+            or (following is not None and following.group(1).lower() in symbols)
+        )
+        return _after_note(text, match, symbols) if ends_clause else match.group(0)
+
+    return re.sub(pattern, dropped, text, flags=re.IGNORECASE).strip()
+
+
+def _without_general_notes(text: str, rules: Language) -> str:
     email = rules.raw.get("email", {})
     notes = sorted(email.get("notes", []), key=len, reverse=True)
     if not notes:
@@ -211,15 +271,10 @@ def _without_notes(text: str, rules: Language) -> str:
         joiner = r"(?:" + "|".join(joiners) + r")"
         note = rf"(?:{joiner}\s+)?{note}(?:\s*,?\s+{joiner}\s+{note})*"
     pattern = r"[,;]?\s*\b" + note + r"\b\s*[,;.]?"
-    symbols = {w for key in ("at", "dot", "dash", "underscore") for w in rules.email_words(key)}
-
-    def dropped(match: re.Match[str]) -> str:
-        # before "małpa"/"dot" the address goes on; before anything else the note stood
-        # between two clauses ("gadżetownia, bez ogonka, g a d ..."), which stay apart
-        following = re.match(r"\s*([^\W_]+)", text[match.end() :])
-        return " " if following is None or following.group(1).lower() in symbols else ", "
-
-    return re.sub(pattern, dropped, text, flags=re.IGNORECASE).strip()
+    symbols = _symbol_words(rules)
+    return re.sub(
+        pattern, lambda match: _after_note(text, match, symbols), text, flags=re.IGNORECASE
+    ).strip()
 
 
 def _letter_names(text: str, rules: Language) -> str:
@@ -261,7 +316,107 @@ def _letter_names(text: str, rules: Language) -> str:
 
 def _as_written(text: str, lang: str) -> str:
     rules = language(lang)
-    return _letter_names(_without_notes(text, rules), rules)
+    return _spoken_spellings(_letter_names(_without_notes(text, rules), rules), rules)
+
+
+# a letter said alone ("w", "ż"), and a run of them spelling a word: "w r o b l e w s k a",
+# "w-o-j-c-i-k"
+_LETTER = r"[^\W\d_](?![^\W_])"
+_SPELLED = rf"{_LETTER}(?:\s*-\s*{_LETTER}|\s+{_LETTER})+"
+_CLAUSE_BREAK = re.compile(r"((?:\s*(?:[,;:]|\.{2,}|…)\s*)+)")
+
+
+def _phrases(rules: Language, key: str, skip: frozenset[str] = frozenset()) -> str:
+    """The language's `email.<key>` phrases as one regular expression (spaces inside a
+    phrase match any spacing), leaving out those made of `skip` words only; one that never
+    matches when there are none."""
+    listed = [str(p) for p in rules.email.get(key) or [] if not set(str(p).split()) <= skip]
+    phrases = sorted(listed, key=len, reverse=True)
+    return "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases) or r"(?!x)x"
+
+
+def _folded(words: str) -> str:
+    """Words glued and compared as written: "glina i ogień" -> "glinaiogien"."""
+    return "".join(ch for ch in _ascii(words.lower()) if ch.isalnum())
+
+
+def _spoken_spellings(text: str, rules: Language) -> str:
+    """A word said and then spelled or said again, clause by clause: "a kropka wróblewska,
+    czyli w r o b l e w s k a" is "a kropka wroblewska" (the spelling replaces the word just
+    said, with or without a lead `email.spelling_leads`, when it spells that word);
+    "glinaiogien, glina i ogień, małpa" keeps the run-together word (the words explain
+    it). Also: a clause of an aside alone (`email.asides`: "to mój rok urodzenia", "hehe")
+    is dropped, and one begun with `email.continuations` ("i potem ...") goes on with the
+    clause before it."""
+    leads = _phrases(rules, "spelling_leads")
+    # "wróblewska czyli w r o b ...": a lead inside a clause starts a clause of its own;
+    # one of filler words only ("to jest") does so after a pause alone, as it also
+    # introduces the address ("jan kowalski to jest a b c małpa ...")
+    inside = _phrases(rules, "spelling_leads", skip=rules.email_words("fillers"))
+    text = re.sub(
+        rf"\s+((?:{inside})\s*[,:]?\s+)(?={_SPELLED})", r", \1", text, flags=re.IGNORECASE
+    )
+    asides = re.compile(rf"(?:\s*(?:{_phrases(rules, 'asides')})\s*)+[.!?]*", re.IGNORECASE)
+    going_on = re.compile(rf"\s*(?:{_phrases(rules, 'continuations')})\s+", re.IGNORECASE)
+    spelling = re.compile(
+        rf"\s*(?:(?P<lead>{leads})\s*[,:]?\s*)?(?P<head>{_SPELLED})(?P<rest>.*)$",
+        re.IGNORECASE | re.DOTALL,
+    )
+    symbols = _symbol_words(rules)
+    parts = _CLAUSE_BREAK.split(text)
+    clauses, seps = [parts[0]], []
+    for sep, clause in zip(parts[1::2], parts[2::2], strict=True):
+        if asides.fullmatch(clause):
+            continue
+        on = going_on.match(clause)
+        if on and clauses[-1].strip():
+            clauses[-1] = clauses[-1].rstrip() + " " + clause[on.end() :]
+            continue
+        spelled = spelling.match(clause)
+        if spelled:
+            letters = "".join(re.findall(r"[^\W\d_]", spelled.group("head"))).lower()
+            said = _respelled(clauses[-1], letters, symbols, bool(spelled.group("lead")))
+            if said is not None:
+                clauses[-1] = said
+                clause = spelled.group("rest")
+        else:
+            clause = _said_again(clauses[-1], clause, symbols)
+        if clause.strip(" .!?…"):
+            seps.append(sep)
+            clauses.append(clause)
+    return "".join(c + s for c, s in zip(clauses, [*seps, ""], strict=True))
+
+
+def _respelled(before: str, letters: str, symbols: frozenset[str], lead: bool) -> str | None:
+    """The clause `before` with the words `letters` spell (the last one, two or three)
+    written as spelled; after a lead ("czyli") the last word even when the spelling differs
+    from it. None when the spelling is not of words just said."""
+    words = list(re.finditer(r"[^\W_]+", before))
+    for k in range(1, min(3, len(words)) + 1):
+        said = words[-k:]
+        if any(w.group(0).lower() in symbols for w in said):
+            break
+        if _folded(" ".join(w.group(0) for w in said)) == _folded(letters):
+            return before[: said[0].start()] + letters + before[said[-1].end() :]
+    if lead and words and words[-1].group(0).lower() not in symbols:
+        return before[: words[-1].start()] + letters + before[words[-1].end() :]
+    return None
+
+
+def _said_again(before: str, clause: str, symbols: frozenset[str]) -> str:
+    """ "glinaiogien, glina i ogień małpa ...": words (two or more) glued into the word just
+    said are that word said again; the clause goes on after them."""
+    last = re.findall(r"[^\W_]+", before)[-1:]
+    words = []
+    for word in re.finditer(r"[^\W_]+", clause):
+        if word.group(0).lower() in symbols:
+            break
+        words.append(word)
+    if not last or len(words) < 2 or last[0].lower() in symbols:
+        return clause
+    if _folded(last[0]) == _folded(" ".join(w.group(0) for w in words)):
+        return clause[words[-1].end() :]
+    return clause
 
 
 def parse_email(text: str, lang: str) -> str | None:

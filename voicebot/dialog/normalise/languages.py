@@ -58,6 +58,8 @@ class NumberWords:
     digit_fillers: frozenset[str]
     repeat: dict[str, float]
     digit_only: dict[str, float]
+    # a digit named in the plural after a count: "dwa zera", "two zeros" -> "00"
+    digit_plurals: dict[str, float]
     decimal_comma: bool
 
 
@@ -114,6 +116,7 @@ def language(code: str) -> Language:
         digit_fillers=_words(num.get("digit_fillers")),
         repeat=_word_map(num.get("repeat")),
         digit_only=_word_map(num.get("digit_only")),
+        digit_plurals=_word_map(num.get("digit_plurals")),
         decimal_comma=bool(num.get("decimal_comma", False)),
     )
     yes_no = raw.get("yes_no", {})

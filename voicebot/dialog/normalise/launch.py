@@ -77,14 +77,24 @@ def parse_launch_date(text: str, lang: str, now: datetime, tz: str) -> LaunchDat
     """The launch day said, "asap", or None when the words do not name one day."""
     rules = language(lang)
     launch = rules.raw.get("launch") or {}
-    text = corrected(text, lang)
+    zone = ZoneInfo(tz)
+    today = (now.astimezone(zone) if now.tzinfo else now.replace(tzinfo=zone)).date()
+    months = rules.date_map("months")
+    whole, text = text, corrected(text, lang)
     tokens = [t for t in tokenize(text) if t not in (".", "-", "–")]
     if _has_any(tokens, _phrases(launch.get("asap"))):
         return LaunchDate(ASAP, None)
-    zone = ZoneInfo(tz)
-    today = (now.astimezone(zone) if now.tzinfo else now.replace(tzinfo=zone)).date()
+    if text != whole and not any(t in months for t in tokens):
+        # "szóstego stycznia... a nie, siódmego": a day alone as the correction keeps the
+        # month said before it ("..., to niech będzie siódmego": the day ends the answer)
+        ends = [
+            _Scanner(tokens, rules, today).ordinal_at(i, "day_ordinals") for i in range(len(tokens))
+        ]
+        before = [t for t in tokenize(whole[: len(whole) - len(text)]) if t in months]
+        if any(day is not None and day[1] == len(tokens) for day in ends) and before:
+            tokens = [*tokens, before[-1]]
+            text = f"{text} {before[-1]}"
     scanner = _Scanner(tokens, rules, today)
-    months = rules.date_map("months")
     week_words = set(rules.dates.get("units", {}).get("week", []))
     month_index = next((i for i, t in enumerate(tokens) if t in months), None)
     if month_index is not None:

@@ -74,7 +74,13 @@ def parse_tax_id(text: str, lang: str, country: str = "PL") -> TaxIdCheck | None
     prefix, rest = split_prefix(text)
     if prefix and prefix.lower() in {"na", "to", "my", "is", "it", "no", "ok"}:
         prefix, rest = "", text  # a short word, not a country code
-    digits = parse_digit_string(rest, lang, min_digits=5)
-    if digits is None:
+    checks = [
+        check_tax_id(f"{prefix} {digits}" if prefix else digits, country)
+        for spliced in (True, False)
+        if (digits := parse_digit_string(rest, lang, min_digits=5, corrections=spliced))
+    ]
+    if not checks:
         return None
-    return check_tax_id(f"{prefix} {digits}" if prefix else digits, country)
+    # a group said again after a self-correction replaces the one before it; when the
+    # number that makes is not valid, the digits as said, all of them (as before)
+    return next((c for c in checks if c.valid), checks[-1])
