@@ -58,6 +58,7 @@ CONTROL_INTENTS = {
     "dont_know",
     "correct",
     "chitchat",
+    "ask_duration",
     "greet",
     "goodbye",
 }
@@ -185,6 +186,34 @@ _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 def words_of(text: str) -> list[str]:
     """The words of a sentence, lower case, without punctuation ("It's" stays one word)."""
     return _TOKEN.findall(text.lower().replace("’", "'"))
+
+
+def says_phrase(text: str, lang: str, key: str) -> bool:
+    """One of the phrases under ``key`` in the language's actions data, word for word, in
+    the text."""
+    words = words_of(text)
+    for phrase in labels(lang).get(key, []):
+        wanted = words_of(phrase)
+        size = len(wanted)
+        if any(words[i : i + size] == wanted for i in range(len(words) - size + 1)):
+            return True
+    return False
+
+
+def says_go_ahead(text: str, lang: str) -> bool:
+    """ "Mów pan.", "Go ahead.": a go-ahead answers "is it a good time?" with a yes."""
+    return says_phrase(text, lang, "go_ahead")
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+def asks_how_long_last(text: str, lang: str) -> bool:
+    """ "Teraz nie bardzo, jestem w trasie... A długo to będzie?": the message ends with a
+    question about how long the call takes (the recogniser's question mark)."""
+    sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
+    last = sentences[-1] if sentences else ""
+    return last.endswith("?") and says_phrase(last, lang, "how_long")
 
 
 @cache

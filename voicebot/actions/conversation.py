@@ -28,6 +28,7 @@ from .common import (
     CONTROL_INTENTS,
     FORM_FIELDS,
     SIGNUP_FIELDS,
+    asks_how_long_last,
     count_trailing,
     end_call,
     field_label,
@@ -39,11 +40,12 @@ from .common import (
     latest_text,
     now_of,
     runs_since_progress,
+    says_go_ahead,
     unexplained_words,
     value_label,
     words_of,
 )
-from .forms import ValidateOnboardingForm, callback_time_from
+from .forms import NOW_AFTER_ALL, ValidateOnboardingForm, callback_time_from
 from .questions import AskQuestion, give_up_not_understood, leave_question
 
 MAX_SILENCES = 3
@@ -104,6 +106,10 @@ class ActionAfterOpening(Action):
 
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         if tracker.get_slot("good_time") is False:
+            if asks_how_long_last(latest_text(tracker), lang_of(tracker)):
+                # "not really now... how long will it take?": the answer may change the no
+                dispatcher.utter_message(response="utter_call_duration")
+                return [SlotSet("good_time", None), FollowupAction("opening_form")]
             return [FollowupAction("callback_form")]
         lang = lang_of(tracker)
         # Only what an earlier call collected is "where we stopped"; sign-up facts are not.
@@ -239,6 +245,13 @@ class ActionScheduleCallback(Action):
 
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         value = tracker.get_slot("callback_time")
+        if value == NOW_AFTER_ALL:  # the questions start now, as after a yes to the opening
+            dispatcher.utter_message(response="utter_now_after_all")
+            return [
+                SlotSet("callback_time", None),
+                SlotSet("good_time", True),
+                FollowupAction("action_after_opening"),
+            ]
         if value:
             moment = datetime.fromisoformat(value)
             spoken = say_datetime(moment, lang_of(tracker), now_of(tracker))
@@ -457,9 +470,7 @@ def _goes_ahead(tracker: Tracker) -> bool:
     greeted back; go_ahead words of the actions' data, "słucham", "I'm listening")."""
     if not _said_before(tracker, "utter_greet_back_opening"):
         return False
-    words = set(words_of(latest_text(tracker)))
-    go_ahead: list[str] = labels(lang_of(tracker)).get("go_ahead", [])
-    return any(set(words_of(phrase)) <= words for phrase in go_ahead)
+    return says_go_ahead(latest_text(tracker), lang_of(tracker))
 
 
 def _said_before(tracker: Tracker, response: str) -> bool:

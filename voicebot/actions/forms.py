@@ -12,6 +12,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from voicebot.dialog.normalise import (
+    Quantity,
     after_correction,
     corrected,
     parse_datetime,
@@ -32,10 +33,13 @@ from .common import (
     CONTROL_INTENTS,
     SIGNUP_FIELDS,
     country_of,
+    labels,
     lang_of,
     latest_intent,
     latest_text,
     now_of,
+    says_go_ahead,
+    says_phrase,
     timezone_of,
 )
 from .questions import given_up_values
@@ -46,6 +50,8 @@ LIST_SLOTS = {
     "shipping_methods": "shipping_method",
     "sales_channels": "sales_channel",
 }
+# the callback_time of a merchant who, asked when to call back, has the time now after all
+NOW_AFTER_ALL = "now"
 UNKNOWN_INDUSTRY = "unknown"  # extracted, never stored: validation re-asks or stores "other"
 SURE_YES_NO = 0.7  # below this, a longer answer to a name question is taken as the name
 # Intents that mean the message is no answer, when the NLU is this sure of them (or the
@@ -439,9 +445,34 @@ def _quantity(tracker: Tracker):  # type: ignore[no-untyped-def]
     text = latest_text(tracker)
     return (
         _summed_up(text, lang)
+        or _settled_on(text, lang)
         or parse_quantity(corrected(text, lang), lang)
         or parse_quantity(text, lang)
     )
+
+
+def _settled_on(text: str, lang: str) -> Quantity | None:
+    """ "Sweterki w trzech rozmiarach, ... będzie z sześćdziesiąt, może sześćdziesiąt pięć.
+    Niech pan napisze sześćdziesiąt.", "przysmaków ze trzydzieści rodzajów, ..., no około
+    osiemdziesięciu będzie": with figures in several clauses, the last clause holding one,
+    begun with a word that settles it (`quantity_leads`: "niech pan napisze", "no",
+    "put down"), gives the count; figures of the parts or the variants said before are no
+    count."""
+    leads = sorted((str(w).lower() for w in labels(lang).get("quantity_leads") or []), key=len)
+    clauses = [c.strip() for c in re.split(r"[,;:.!?…]+", text) if c.strip()]
+    numbered = [c for c in clauses if parse_quantity(c, lang) is not None]
+    if not leads or len(numbered) < 2:
+        return None
+    last = numbered[-1]
+    # "..., well, around eighty": the lead may be a clause of its own just before
+    at = len(clauses) - 1 - clauses[::-1].index(last)
+    if at > 0 and clauses[at - 1].lower() in leads:
+        return parse_quantity(last, lang)
+    for lead in reversed(leads):
+        match = re.match(rf"{re.escape(lead)}(?![^\W_])", last, re.I)
+        if match:
+            return parse_quantity(last[match.end() :], lang)
+    return None
 
 
 def _summed_up(text: str, lang: str):  # type: ignore[no-untyped-def]
@@ -524,7 +555,12 @@ class ValidateOpeningForm(FormValidationAction):
             return {"good_time": False}
         if _not_an_answer(tracker):
             return {}
-        answer = parse_yes_no(latest_text(tracker), lang_of(tracker))
+        text, lang = latest_text(tracker), lang_of(tracker)
+        answer = parse_yes_no(text, lang)
+        # "Ja tylko na chwilę, mów pani." (a greeting with a go-ahead, "Halo, słucham", may
+        # be a phone just picked up: action_handle_greeting answers it)
+        if answer is None and intent != "greet" and says_go_ahead(text, lang):
+            answer = True
         return {"good_time": answer} if answer is not None else {}
 
 
@@ -537,10 +573,22 @@ class ValidateCallbackForm(FormValidationAction):
     def extract_callback_time(self, dispatcher, tracker, domain) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "callback_time":
             return {}
-        return callback_time_from(tracker)
+        found = callback_time_from(tracker)
+        if not found and _now_after_all(tracker):
+            return {"callback_time": NOW_AFTER_ALL}
+        return found
 
     def validate_callback_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return {"callback_time": value}
+
+
+def _now_after_all(tracker: Tracker) -> bool:
+    """ "A dobra, teraz też mogę. Mów pan.": asked when to call back, the merchant has the
+    time now after all (a yes or a go-ahead, with "now" or "after all" in it)."""
+    text, lang = latest_text(tracker), lang_of(tracker)
+    if not (parse_yes_no(text, lang) or says_go_ahead(text, lang)):
+        return False
+    return says_phrase(text, lang, "now_after_all")
 
 
 def callback_time_from(tracker: Tracker) -> dict[str, Any]:
