@@ -245,6 +245,30 @@ def test_parts_that_are_not_one_name_are_all_kept_and_the_bot_is_unsure() -> Non
             ["pickup", "courier"],
         ),
         ("Kurier albo klient odbiera z magazynu.", "shipping_methods", "pl", ["courier", "pickup"]),
+        # Silesian "odbierom"; customers who come over to a warehouse buy in person
+        (
+            "To kurierem. Abo niech przyjadom do warsztatu i odbierom.",
+            "shipping_methods",
+            "pl",
+            ["courier", "pickup"],
+        ),
+        (
+            "Na Allegro głównie, a poza tym mam magazyn, tam ludzie przyjeżdżają i wybierają.",
+            "sales_channels",
+            "pl",
+            ["marketplace", "physical_store"],
+        ),
+        # a workshop at home is no shop
+        (
+            "Na Etsy i na Allegro. Stacjonarnie nie mam nic, pracownię mam w domu.",
+            "sales_channels",
+            "pl",
+            ["marketplace"],
+        ),
+        # nothing to ship: a licence by e-mail, a download
+        ("Nic nie wysyłamy, licencja przychodzi mailem.", "shipping_methods", "pl", ["none"]),
+        ("We don't ship anything, it's all a download.", "shipping_methods", "en", ["none"]),
+        ("Kurier, a e-booki do pobrania.", "shipping_methods", "pl", ["courier"]),
     ],
 )
 def test_every_value_named_is_kept_and_the_ones_ruled_out_are_not(
@@ -298,7 +322,15 @@ def test_hyphenated_and_two_word_product_words_are_matched(
         ("Obrazy olejne.", "pl", "arts_entertainment"),
         ("Płyty winylowe.", "pl", "media"),
         ("Monety kolekcjonerskie.", "pl", "arts_entertainment"),
-        ("Akcesoria jeździeckie.", "pl", "animals_pets"),
+        ("Akcesoria jeździeckie.", "pl", "sporting_goods"),  # Equestrian: Sporting Goods
+        ("Jeździectwo. Siodła, czapraki, ogłowia, smakołyki dla koni.", "pl", "sporting_goods"),
+        ("Akordeony, heligonki, używane i nowe.", "pl", "arts_entertainment"),
+        (
+            "Wszystko na ślub i wesele: poduszki na obrączki, księgi gości.",
+            "pl",
+            "religious_ceremonial",
+        ),
+        ("Drzewka owocowe, jabłonie, grusze i krzewy. Sadzonki znaczy.", "pl", "home_garden"),
         ("Oprogramowanie księgowe.", "pl", "software"),
         ("Kursy online z fotografii.", "pl", "software"),
         ("Pyjamas and underwear.", "en", "fashion"),
@@ -423,6 +455,21 @@ def test_the_taxonomy_is_googles_top_level_and_every_category_has_words_and_name
         ("U nas się mówi Pod Kasztanem. Sklep Pod Kasztanem, bo rośnie kasztan.", "Pod Kasztanem"),
         # a hurried "go on" after the name is no part of it
         ("Beata Sowa. Dalej proszę.", "Beata Sowa"),
+        # the name's parts said again, with notes on how it is written, tell how to write it
+        ("Roboczo nazywamy to Astro Zakątek. Astro i Zakątek, osobno.", "Astro Zakątek"),
+        ("To będzie FizjoPlan. Fizjo i Plan razem, duże F i duże P.", "FizjoPlan"),
+        ("Ochron-Bud. Ochron, myślnik, Bud, duże B.", "Ochron-Bud"),
+        ("Moto Graty. Dwa słowa, Moto i Graty.", "Moto Graty"),
+        # a change of mind, "we stay with ..."
+        (
+            "Podwodny Świat. Albo nie, Akwa Świat... nie, jednak zostajemy przy Podwodny Świat.",
+            "Podwodny Świat",
+        ),
+        # a nickname asked for, and the young speaker's "I mean"
+        ("Wojciech Lewandowski, ale mówcie mi Wojtek.", "Wojciech Lewandowski"),
+        ("Julka... w sensie Julia Kamińska.", "Julia Kamińska"),
+        # a spelling note on a name with a word that is no generic one keeps it whole
+        ("Pracownia Drewna Dąb, dąb przez ą.", "Pracownia Drewna Dąb"),
     ],
 )
 def test_polish_notes_and_asides_around_a_name(text: str, name: str) -> None:
@@ -435,6 +482,9 @@ def test_a_one_word_correction_replaces_the_word_of_the_full_name_it_is_a_form_o
     assert take_name("Ewa Kowalska, nie, Ewelina.", "pl").value == "Ewelina Kowalska"
     # a word unlike any of the name's is a new name
     assert take_name("Ewa Kowalska, nie, Marta.", "pl").value == "Marta"
+    # the official form said after the full name ("W dowodzie Przemysław") is the one meant
+    take = take_name("Przemek Jankowski. W dowodzie Przemysław.", "pl")
+    assert take.value == "Przemysław Jankowski" and take.unsure
 
 
 @pytest.mark.parametrize(

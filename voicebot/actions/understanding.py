@@ -6,6 +6,7 @@ voicebot/actions/data/<lang>.yml (`names`) and data/lexicon.yml (values and taxo
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -101,9 +102,19 @@ def _key(words: list[str]) -> list[str]:
     return out
 
 
-def _strip_edges(words: list[str], lang: str) -> list[str]:
-    """Carrier phrases and fillers off both ends, as long as a word of the name is left."""
-    before = _phrase_list(lang, "carriers_before") + _phrase_list(lang, "fillers")
+def _strip_edges(words: list[str], lang: str, more: tuple[str, ...] = ()) -> list[str]:
+    """Carrier phrases and fillers off both ends, as long as a word of the name is left;
+    the phrases of the `more` keys also go from the front ("just_words" after a
+    correction)."""
+    before = sorted(
+        _phrase_list(lang, "carriers_before")
+        + _phrase_list(lang, "fillers")
+        # "w papierach Tomasz Górski", "officially Thomas Gray"
+        + _phrase_list(lang, "official_leads")
+        + [p for key in more for p in _phrase_list(lang, key)],
+        key=len,
+        reverse=True,
+    )
     # fillers go from the front only: "Sit Well" keeps its "Well"
     after = _phrase_list(lang, "carriers_after")
     changed = True
@@ -128,6 +139,8 @@ def _only_filler(words: list[str], lang: str) -> bool:
     lowered = [_bare(w) for w in words]
     phrases = (
         _phrase_list(lang, "fillers")
+        # "Wiem, mało oryginalne", "I know, not very original": a remark on the name
+        + _phrase_list(lang, "remarks")
         + _phrase_list(lang, "carriers_before")
         + _phrase_list(lang, "carriers_after")
         + _phrase_list(lang, "carrier_subjects")
@@ -157,7 +170,25 @@ def _is_aside(words: list[str], lang: str) -> bool:
     # ("J K Rowling")
     letters = sum(1 for w in lowered if len(w) == 1 and w.isalpha())
     ends_in_letter = len(lowered[-1]) == 1 and lowered[-1].isalpha()
-    return (letters >= 2 and ends_in_letter) or (letters == len(lowered) and letters > 0)
+    if (letters >= 2 and ends_in_letter) or (letters == len(lowered) and letters > 0):
+        return True
+    # "duże B", "capital P": a word on how a letter is written, then the letter
+    weak = {p[0] for p in _phrase_list(lang, "aside_words") if len(p) == 1}
+    return any(w in weak and _letter(n) for w, n in itertools.pairwise(lowered))
+
+
+def _restates(sentence: list[str], candidates: list[_Candidate], lang: str) -> bool:
+    """ "Astro Zakątek. Astro i Zakątek, osobno.", "FizjoPlan. Fizjo i Plan razem": a
+    sentence saying the parts of a name said before, with connectives and notes on how it is
+    written, tells how to write that name; it is no name of its own."""
+    skip = {p[0] for key in ("connectives", "aside_words") for p in _phrase_list(lang, key)}
+    parts = [w for w in (_bare(w) for w in sentence) if w and w not in skip and not _letter(w)]
+    if len(parts) < 2:
+        return False
+    joined = "".join(parts)
+    return any(
+        "".join(re.sub(r"[-'’]", "", _bare(w)) for w in c.words) == joined for c in candidates
+    )
 
 
 def _spelled(word: str) -> bool:
@@ -190,8 +221,26 @@ def _cut_aside(words: list[str], lang: str) -> list[str]:
 
 def _leads_aside(words: list[str], lang: str) -> bool:
     """ "..., ale może być Bartek", "..., but everyone calls me Gaz": beside the name."""
+    return _lead(words, lang, "aside_leads") > 0 or _lead(words, lang, "nickname_leads") > 0
+
+
+def _lead(words: list[str], lang: str, key: str) -> int:
+    """How many words at the start are a phrase of `key` (the longest one), or 0."""
     lowered = [_bare(w) for w in words]
-    return any(lowered[: len(p)] == p for p in _phrase_list(lang, "aside_leads"))
+    return next((len(p) for p in _phrase_list(lang, key) if lowered[: len(p)] == p), 0)
+
+
+def _asks_back(words: list[str], lang: str) -> bool:
+    """ "A po co panu moje nazwisko", "why do you need it": a question back (a
+    `question_leads` phrase at the start, after any fillers) is no name."""
+    fillers = _phrase_list(lang, "fillers")
+    lowered = [_bare(w) for w in words]
+    while lowered and _lead(lowered, lang, "question_leads") == 0:
+        filler = next((p for p in fillers if lowered[: len(p)] == p), None)
+        if filler is None:
+            return False
+        lowered = lowered[len(filler) :]
+    return bool(lowered)
 
 
 def _letter(word: str) -> bool:
@@ -209,10 +258,15 @@ def _spelling_starts(words: list[str], following: list[tuple[str, bool]]) -> boo
 
 def _is_hedge(words: list[str], lang: str) -> bool:
     """ "we haven't properly decided", "jeszcze nie wiem": about the name, not the name."""
+    return _mentions(words, lang, "hedges")
+
+
+def _mentions(words: list[str], lang: str, key: str) -> bool:
+    """A phrase of `key` in the words (its last word may be the start of one: "wymyśli"
+    is in "wymyślił")."""
     lowered = " ".join(_bare(w) for w in words)
     return any(
-        re.search(r"(?:^|\s)" + re.escape(" ".join(p)), lowered)
-        for p in _phrase_list(lang, "hedges")
+        re.search(r"(?:^|\s)" + re.escape(" ".join(p)), lowered) for p in _phrase_list(lang, key)
     )
 
 
@@ -277,16 +331,32 @@ def _contained(small: list[str], big: list[str]) -> bool:
     )
 
 
-def _segments(text: str) -> list[tuple[str, bool]]:
-    """The clauses of the text, each with whether it starts a sentence."""
-    out: list[tuple[str, bool]] = []
+def _clauses(text: str) -> list[tuple[str, bool, bool]]:
+    """The clauses of the text, each with whether it starts a sentence and whether its
+    sentence is a question (ends with "?")."""
+    out: list[tuple[str, bool, str]] = []
     start, sentence_start = 0, True
     for match in _SEGMENT_BREAK.finditer(text):
-        out.append((text[start : match.start()], sentence_start))
+        out.append((text[start : match.start()], sentence_start, match.group(0).strip()))
         sentence_start = match.group(0).strip() in (".", "...", "!", "?", "…")
         start = match.end()
-    out.append((text[start:], sentence_start))
-    return out
+    out.append((text[start:], sentence_start, ""))
+    asked, question = [], False
+    for segment, begins, mark in reversed(out):
+        if "?" in mark:
+            question = True
+        asked.append((segment, begins, question))
+        if begins:
+            question = False
+    return list(reversed(asked))
+
+
+def _sentence_of(
+    segments: list[tuple[str, bool, bool]], index: int
+) -> list[tuple[str, bool, bool]]:
+    """The clauses of the sentence that begins at clause ``index``."""
+    end = next((j for j in range(index + 1, len(segments)) if segments[j][1]), len(segments))
+    return segments[index:end]
 
 
 def take_name(text: str, lang: str) -> NameTake:
@@ -316,20 +386,68 @@ def _take_name(said: str, lang: str) -> NameTake:
     if cased and text != said and not any(w[:1].isupper() for w in _words(text)):
         # "Anna Nowak, sorry, the dog is barking": an apology for an aside, not a new name
         text = said
+    # "Kwiaciarnia Storczyk... znaczy, sam Storczyk": after a correction, "sam", "just"
+    # (`just_words`) before the name meant is no part of it
+    fixed = text != said
     candidates: list[_Candidate] = []
-    segments = _segments(text)
+    nicknames: list[_Candidate] = []
+    segments = _clauses(text)
     # after the name, a sentence begun as a note on how it is written ("Fix po angielsku,
     # phone też, i cyfry dwa cztery") and the rest of a sentence begun as an explanation
     # ("Bo wie pan, zaczynałem od Junaka po ojcu, ...") are about the name, clause by clause
     beside = False
-    for index, (segment, sentence_start) in enumerate(segments):
+    sentence_from = 0  # the first candidate said in the current sentence
+    added_at = -1  # the clause the last candidate was said in
+    for index, (segment, sentence_start, asked) in enumerate(segments):
         words = [w.strip('"“”„«»') for w in _words(segment)]
         words = [w for w in words if w]
         beside = beside and not sentence_start
+        if sentence_start:
+            sentence_from = len(candidates)
+            sentence = [w for seg, *_ in _sentence_of(segments, index) for w in _words(seg)]
+            beside = bool(candidates) and _restates(sentence, candidates, lang)
         if beside:
+            continue
+        if words and _mentions(words, lang, "nickname_trails"):
+            # "Pani Halinka, tak na mnie mówią na osiedlu", "Auntie Hal, that's what they
+            # call me": the clause before it in its sentence is a nickname, beside a name
+            # said before (the answer only when no other name is said)
+            if not sentence_start and added_at == index - 1 and len(candidates) > sentence_from:
+                nickname = candidates.pop()
+                if not candidates:
+                    nicknames.append(_Candidate(nickname.words, False))
+            beside = True
+            continue
+        if (
+            candidates
+            and sentence_start
+            and [_bare(w) for w in words] in _phrase_list(lang, "remarks")
+        ):
+            # "Skórzana Torba. Wiem, mało oryginalne, ale klienci pamiętają.": a sentence
+            # begun with a remark on the name said before is beside it
+            beside = True
+            continue
+        if words and _mentions(words, lang, "origin_words"):
+            # "Włóczkowe Cuda. To wnuczek wymyślił, Kacperek, ...", "My grandson came up
+            # with it": who thought the name up, or where it comes from, to the end of the
+            # sentence, is beside a name said before it
+            if sentence_from > 0:
+                del candidates[sentence_from:]
+            beside = bool(candidates)
+            continue
+        if asked or (words and _asks_back(words, lang)):
+            # "A po co panu moje nazwisko?", "Co? Nazwisko? Mazur.": a question back
             continue
         if words and _spelling_starts(words, segments[index + 1 : index + 2]):
             continue  # "Price is P, R, I, C, E": the spelling begins in this clause
+        nickname = _lead(words, lang, "nickname_leads")
+        if nickname and not candidates:
+            # "Wszyscy mówią na mnie pani Basia. A tak to Barbara Zięba.": a nickname
+            # before the name; it is the answer only when no other name is said
+            rest = _strip_edges(words[nickname:], lang)
+            if rest and not _only_filler(rest, lang):
+                nicknames.append(_Candidate(rest, False))
+            continue
         lead = _surname_lead(words, lang)
         if lead and candidates:
             # "Татьяна, фамилия Волкова": the surname of the name just said
@@ -348,25 +466,32 @@ def _take_name(said: str, lang: str) -> NameTake:
             continue
         if _is_hedge(words, lang):
             continue
-        stripped = _strip_edges(words, lang)
+        first = fixed and not candidates
+        stripped = _strip_edges(words, lang, ("just_words",) if first else ())
         if stripped and not _only_filler(stripped, lang) and not _is_aside(stripped, lang):
             candidates.append(_Candidate(stripped, sentence_start and stripped == words))
+            added_at = index
+    guess = False
+    if not candidates and nicknames:
+        candidates, guess = nicknames, True
     candidates = _as_noted(_without_generic_word(candidates, lang), said, lang)
     # "Tom, Tom Riley", "Przecinek. Księgarnia Przecinek", "Moto-Bart. Moto, Bart": a part
-    # said again inside another one is that one
+    # said again inside another one is that one; "Jan Kowal... Kowalczyk! Jan Kowalczyk":
+    # a false start, the beginning of a part said after it, is that part
     kept: list[_Candidate] = []
     for i, c in enumerate(candidates):
         key = _key(c.words)
         later = [_key(o.words) for o in candidates[i + 1 :]]
         earlier = [_key(o.words) for o in candidates[:i]]
-        if any(_contained(key, k) for k in later) or any(
-            _contained(key, k) and k != key for k in earlier
+        if (
+            any(_contained(key, k) for k in later)
+            or any(_contained(key, k) and k != key for k in earlier)
+            or any(_false_start(key, k) for k in later)
         ):
             continue
         kept.append(c)
     if not kept:
         return NameTake(None)
-    guess = False
     if len(kept) > 1 and cased:
         # "Um, we haven't decided. Second Gear Parts": the part written like a name (a
         # single word at a sentence's start may be a first name: "Jessica, J, E, ...")
@@ -378,16 +503,35 @@ def _take_name(said: str, lang: str) -> NameTake:
         ]
         if named and len(named) < len(kept):
             kept, guess = named, True
+        # "Kevin Schmidt. ... Ojciec był Niemcem.": a sentence with words of a sentence in
+        # lower case after a part written wholly like a name is a remark, not the name
+        remarks = [
+            i
+            for i, c in enumerate(kept)
+            if i > 0
+            and c.sentence_start
+            and _plain_words(c, lang)
+            and any(not _plain_words(o, lang) and _looks_like_name(o, lang) for o in kept[:i])
+        ]
+        if remarks:
+            kept, guess = [c for i, c in enumerate(kept) if i not in remarks], True
     if len(kept) == 2 and all(len(c.words) == 1 for c in kept):
-        # "Grzegorz... Kaczmarek": a first and a last name with a pause between
-        kept, guess = [_Candidate(kept[0].words + kept[1].words, False)], True
+        # "Grzegorz... Kaczmarek": a first and a last name with a pause between; "Nowak.
+        # Piotr.": a known first name (`first_names`) said alone after a lone surname
+        # goes first
+        words = kept[0].words + kept[1].words
+        firsts = {p[0] for p in _phrase_list(lang, "first_names") if len(p) == 1}
+        if kept[1].sentence_start and _bare(words[1]) in firsts and _bare(words[0]) not in firsts:
+            words = [words[1], words[0]]
+        kept, guess = [_Candidate(words, False)], True
     elif len(kept) == 2 and _form_of_first_name(kept[0].words, kept[1].words):
         # "Piotrek Zięba. Piotr, znaczy.", "Magdalena Pawlak. Madzia.": a form of the first
         # name after the full name; with a mark after it ("znaczy", "I mean"; form_marks) it
         # is the first name meant, else a nickname aside; the surname is never lost
         words = list(kept[0].words)
-        if _ends_with(said, _phrase_list(lang, "form_marks")):
-            words[0] = kept[1].words[0]
+        marks = _phrase_list(lang, "form_marks")
+        if _ends_with(said, marks) or _ends_with(said, marks, before_last_word=True):
+            words[0] = kept[1].words[0]  # "Tomasz, znaczy.", "W dowodzie Przemysław."
         kept, guess = [_Candidate(words, False)], True
     elif len(kept) > 1 and len(kept[-1].words) > 1 and all(len(c.words) == 1 for c in kept[:-1]):
         # "Gaz. Well, Gary Holt": a nickname or a false start, then the full name
@@ -403,6 +547,19 @@ def _take_name(said: str, lang: str) -> NameTake:
     return NameTake(", ".join(name_case(c.words, lang) for c in kept), unsure)
 
 
+def _false_start(start: list[str], whole: list[str]) -> bool:
+    """ "Jan Kowal" of "Jan Kowalczyk": the words of a part, the last one cut short, begin
+    a part of two words or more said after it ("Jan... Janowski" is a first name and a
+    surname)."""
+    return (
+        len(start) <= len(whole)
+        and len(whole) > 1
+        and start[:-1] == whole[: len(start) - 1]
+        and whole[len(start) - 1] != start[-1]
+        and whole[len(start) - 1].startswith(start[-1])
+    )
+
+
 def _form_of_first_name(name: list[str], word: list[str]) -> bool:
     """One word, not the first name itself, sharing its first two letters ("Józek" of
     "Józef", "Tom" of "Thomas"), said after a first name and a surname."""
@@ -412,8 +569,11 @@ def _form_of_first_name(name: list[str], word: list[str]) -> bool:
     return first != form and first[:2] == form[:2]
 
 
-def _ends_with(said: str, phrases: list[list[str]]) -> bool:
+def _ends_with(said: str, phrases: list[list[str]], *, before_last_word: bool = False) -> bool:
+    """Whether the text ends with one of the phrases (or with one and one word more)."""
     lowered = [_bare(w) for w in _words(said)]
+    if before_last_word:
+        lowered = lowered[:-1]
     return any(p and lowered[-len(p) :] == p for p in phrases)
 
 
@@ -521,6 +681,9 @@ def lexicon_hits(text: str, kind: str, lang: str) -> list[Hit]:
             if length:
                 hits.append(Hit(at, at + length, value))
     hits = _drop_online_shops(hits, tokens) if kind == "sales_channels" else hits
+    # "postawiony lata temu" is no Temu (`not_values`)
+    blocked = _not_value_tokens(tokens, lang)
+    hits = [h for h in hits if not any(i in blocked for i in range(h.start, h.end))]
     # one value per stretch of words: the longest stem wins ("cash on delivery" over "cash")
     hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
     chosen: list[Hit] = []
@@ -529,7 +692,64 @@ def lexicon_hits(text: str, kind: str, lang: str) -> list[Hit]:
         if hit.start >= covered_until:
             chosen.append(hit)
             covered_until = hit.end
-    return [_negate(h, tokens, lang, kind, chosen) for h in chosen]
+    negated = [_negate(h, tokens, lang, kind, chosen) for h in chosen]
+    return _not_sold_so(negated, tokens, lang) if kind == "sales_channels" else negated
+
+
+def _not_value_tokens(tokens: list[str], lang: str) -> set[int]:
+    """The tokens of phrases that name no value though a stem matches them (`not_values`)."""
+    phrases = [str(p) for p in (lexicon().get("not_values") or {}).get(lang, [])]
+    out: set[int] = set()
+    for at in range(len(tokens)):
+        length = max((_stem_matches(p, tokens, at) for p in phrases), default=0)
+        out.update(range(at, at + length))
+    return out
+
+
+def _not_sold_so(hits: list[Hit], tokens: list[str], lang: str) -> list[Hit]:
+    """ "Stacjonarnie nie sprzedajemy": a value right beside a "none" said with a negation
+    ("nie sprzedajemy", "don't sell"), in its clause, is ruled out (not when the clause
+    makes an exception: "nigdzie poza Allegro"); "Przez internet jeszcze
+    nie sprzedajemy, tylko strona z galerią jest": with an online word in that clause, the
+    online values (`online_channels`) to the end of the sentence (or a `contrasts` word) are
+    ruled out."""
+    table = lexicon()
+    negations = [str(n) for n in (table.get("negations") or {}).get(lang, [])]
+    markers = [str(m) for m in table.get("online_markers") or []]
+    online = {str(v) for v in table.get("online_channels") or []}
+    contrasts = [str(c) for c in (table.get("contrasts") or {}).get(lang, [])]
+    exceptions = [str(n) for n in (table.get("negation_exceptions") or {}).get(lang, [])]
+    out = list(hits)
+    for none in hits:
+        if none.value != "none" or not any(
+            _stem_matches(n, tokens, i) for n in negations for i in range(none.start, none.end)
+        ):
+            continue
+        left, right = _clause(tokens, none.start, none.end)
+        if any(_stem_matches(e, tokens, i) for e in exceptions for i in range(left, right)):
+            continue  # "nie sprzedajemy nigdzie poza Allegro": only Allegro
+        covered = {i for h in hits for i in range(h.start, h.end)}
+        said_online = any(
+            _stem_matches(m, tokens, i)
+            for m in markers
+            for i in range(left, right)
+            if i not in covered
+        )
+        end = none.end
+        while end < len(tokens) and tokens[end] not in (".", "!", "?", "…", "..."):
+            if any(_stem_matches(c, tokens, end) for c in contrasts):
+                break
+            end += 1
+        for k, hit in enumerate(out):
+            if hit.value == "none" or hit.negated:
+                continue
+            # right before it, or up to two words after ("don't sell from a shop")
+            beside = left <= hit.start and hit.end <= right and none.start - 1 <= hit.end
+            beside = beside and hit.start <= none.end + 2
+            after = said_online and hit.value in online and none.end <= hit.start < end
+            if beside or after:
+                out[k] = Hit(hit.start, hit.end, hit.value, negated=True)
+    return out
 
 
 def _drop_online_shops(hits: list[Hit], tokens: list[str]) -> list[Hit]:
