@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from fixtures.review.builder import build_call, build_many
@@ -59,6 +60,20 @@ def test_dashboard_figures(any_db):
     assert board.needs_review == 4
     assert board.fields_collected == 8  # one store_name field per merchant
     assert board.average_duration_s and board.average_duration_s > 1
+
+
+def test_days_are_the_staffs_days(any_db):
+    """Calls every 6 hours back from 15:00 UTC: in Tokyo (UTC+9) that 15:00 is already the
+    next day, so "today" and a day's filter count the calls of Tokyo's day, not UTC's."""
+    build_many(any_db, 8, start=NOW)
+    tokyo = ZoneInfo("Asia/Tokyo")
+    day = NOW.date()  # 2026-11-23
+    with any_db.session() as s:
+        assert dashboard(s, today=day, days=7, tz=tokyo).calls_today == 4
+        assert dashboard(s, today=day + timedelta(days=1), days=7, tz=tokyo).calls_today == 1
+        that_day = list_calls(s, CallFilter(date_from=day, date_to=day, timezone=tokyo))
+    started = sorted(c.started_at.astimezone(tokyo).date() for c in that_day.items)
+    assert that_day.total == 4 and started == [day] * 4
 
 
 def test_call_detail_links_fields_to_turns(any_db):

@@ -6,13 +6,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from voicebot.crm.models import ConfigStatus, StoreConfig
+from voicebot.crm.models import Call, ConfigStatus, StoreConfig
 
 from .conftest import REVIEWER
 
@@ -110,7 +112,13 @@ def test_review_a_call_in_chromium(live_server, browser_page, db, recorded_call)
 
     page.goto(f"{live_server}/review/")
     page.wait_for_selector("svg.chart")
-    assert page.locator("[data-figure=calls-today]").inner_text() == "1"
+    # "today" is the staff's day (web.display_timezone): the call, started an hour ago, is
+    # yesterday's between midnight and one in Warsaw
+    warsaw = ZoneInfo("Europe/Warsaw")
+    with db.session() as s:
+        started = s.get(Call, recorded_call.call_id).started_at
+    today = started.astimezone(warsaw).date() == datetime.now(warsaw).date()
+    assert page.locator("[data-figure=calls-today]").inner_text() == str(int(today))
     page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
 
 

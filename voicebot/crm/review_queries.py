@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -43,6 +43,7 @@ class CallFilter:
     language: str | None = None
     date_from: date | None = None
     date_to: date | None = None  # inclusive
+    timezone: tzinfo = UTC  # whose days date_from and date_to are (the staff's)
     needs_review: bool | None = None
     search: str | None = None
     merchant_id: int | None = None
@@ -62,8 +63,9 @@ class Page:
         return max(1, math.ceil(self.total / self.page_size))
 
 
-def _day_start(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+def _day_start(day: date, tz: tzinfo = UTC) -> datetime:
+    """Midnight starting ``day`` where the staff are (in UTC, as the database compares)."""
+    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
 
 
 def _filtered_calls(flt: CallFilter) -> Select[Any]:
@@ -76,9 +78,9 @@ def _filtered_calls(flt: CallFilter) -> Select[Any]:
     if flt.language:
         query = query.where(func.coalesce(Call.language, Merchant.language) == flt.language)
     if flt.date_from is not None:
-        query = query.where(started >= _day_start(flt.date_from))
+        query = query.where(started >= _day_start(flt.date_from, flt.timezone))
     if flt.date_to is not None and flt.date_to < date.max:  # date.max: no day after it
-        query = query.where(started < _day_start(flt.date_to + timedelta(days=1)))
+        query = query.where(started < _day_start(flt.date_to + timedelta(days=1), flt.timezone))
     if flt.needs_review is not None:
         query = query.where(Call.needs_review.is_(flt.needs_review))
     if flt.merchant_id is not None:
@@ -303,10 +305,11 @@ class Dashboard:
     outcomes: dict[str, int]
 
 
-def dashboard(session: Session, *, today: date, days: int = 14) -> Dashboard:
-    """Figures for the last `days` days up to and including `today` (UTC days)."""
+def dashboard(session: Session, *, today: date, days: int = 14, tz: tzinfo = UTC) -> Dashboard:
+    """Figures for the last `days` days up to and including `today`, days as the staff in
+    `tz` live them (at 23:30 UTC a Warsaw call is the next day's)."""
     first = today - timedelta(days=days - 1)
-    since = _day_start(first)
+    since = _day_start(first, tz)
     started = func.coalesce(Call.started_at, Call.created_at)
     rows = session.execute(
         select(started, Call.outcome, Call.duration_s, Call.answered_at).where(started >= since)
@@ -316,7 +319,7 @@ def dashboard(session: Session, *, today: date, days: int = 14) -> Dashboard:
     durations: list[int] = []
     answered = completed = 0
     for at, outcome, duration, answered_at in rows:
-        day = at.date()
+        day = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(tz).date()
         if day in per_day:
             per_day[day][0] += 1
             per_day[day][1] += outcome is CallOutcome.COMPLETED

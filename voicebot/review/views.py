@@ -239,7 +239,7 @@ def logout() -> Any:
 def dashboard_page() -> Any:
     tz = ZoneInfo(_settings().web.display_timezone)
     with _db().session() as s:
-        board = dashboard(s, today=utcnow().astimezone(tz).date(), days=14)
+        board = dashboard(s, today=utcnow().astimezone(tz).date(), days=14, tz=tz)
     peak = max([d.calls for d in board.days] + [1])
     return render_template("review/dashboard.html", board=board, peak=peak)
 
@@ -288,6 +288,7 @@ def calls_page() -> Any:
         language=request.args.get("language") or None,
         date_from=_date_arg("date_from"),
         date_to=_date_arg("date_to"),
+        timezone=ZoneInfo(_settings().web.display_timezone),
         needs_review={"yes": True, "no": False}.get(review),
         search=request.args.get("q") or None,
         sort=sort if sort in CALL_SORTS else "started",
