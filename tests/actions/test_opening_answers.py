@@ -143,3 +143,27 @@ def test_a_no_that_ends_asking_how_long_is_answered_and_asked_again(
     assert conv.tracker.slots.get("good_time") is None
     _conv, turns = talk(agent, lang, [text, "Nie." if lang == "pl" else "No."])
     assert turns[1][-1].metadata["ask"] == "callback_time"  # a plain no stands
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "ask"),
+    [
+        (
+            "pl",
+            "A długo to będzie trwało? Bo konie nienakarmione. No dobra, byle szybko.",
+            "contact_name",
+        ),
+        ("en", "How long will it take? Okay, go ahead.", "contact_name"),
+        ("pl", "A ile to potrwa? Bo teraz to nie mogę, jestem u lekarza.", "callback_time"),
+    ],
+)
+def test_how_long_asked_and_answered_in_one_breath(
+    agent: Agent, lang: str, text: str, ask: str
+) -> None:
+    """The merchant asks how long it takes and answers the question in the same breath
+    (pl/dev8): the length is told and the answer taken, not asked for again."""
+    conv, turns = talk(agent, lang, [text])
+    texts = [m.text for m in turns[0]]
+    assert texts[0] == response_text("utter_call_duration", lang)
+    assert turns[0][-1].metadata["ask"] == ask
+    assert conv.tracker.slots.get("good_time") is (ask == "contact_name")

@@ -3,6 +3,7 @@ action, so `python -m rasa_sdk --actions voicebot.actions` serves them too."""
 
 from .conversation import (
     ActionAfterOpening,
+    ActionAnswerDuration,
     ActionAnswerIdentity,
     ActionAskPrefillConfirmed,
     ActionCorrectField,
@@ -24,6 +25,7 @@ from .questions import ASK_ACTIONS, AskQuestion
 __all__ = [
     "ASK_ACTIONS",
     "ActionAfterOpening",
+    "ActionAnswerDuration",
     "ActionAnswerIdentity",
     "ActionAskPrefillConfirmed",
     "ActionCorrectField",

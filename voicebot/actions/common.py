@@ -208,12 +208,28 @@ def says_go_ahead(text: str, lang: str) -> bool:
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
+def _asks_how_long(sentence: str, lang: str) -> bool:
+    return sentence.endswith("?") and says_phrase(sentence, lang, "how_long")
+
+
 def asks_how_long_last(text: str, lang: str) -> bool:
     """ "Teraz nie bardzo, jestem w trasie... A długo to będzie?": the message ends with a
     question about how long the call takes (the recogniser's question mark)."""
     sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
-    last = sentences[-1] if sentences else ""
-    return last.endswith("?") and says_phrase(last, lang, "how_long")
+    return bool(sentences) and _asks_how_long(sentences[-1], lang)
+
+
+def asks_how_long(text: str, lang: str) -> bool:
+    """A sentence of the message asks how long the call takes."""
+    return any(_asks_how_long(s, lang) for s in _SENTENCE_END.split(text.strip()) if s)
+
+
+def said_after_how_long(text: str, lang: str) -> str:
+    """ "A długo to będzie trwało? Bo konie nienakarmione. No dobra, byle szybko.": what the
+    merchant went on to say after asking how long the call takes ("" when nothing)."""
+    sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
+    asked = [i for i, s in enumerate(sentences) if _asks_how_long(s, lang)]
+    return " ".join(sentences[asked[-1] + 1 :]) if asked else ""
 
 
 @cache

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -28,6 +28,7 @@ from .common import (
     CONTROL_INTENTS,
     FORM_FIELDS,
     SIGNUP_FIELDS,
+    asks_how_long,
     asks_how_long_last,
     count_trailing,
     end_call,
@@ -40,6 +41,7 @@ from .common import (
     latest_text,
     now_of,
     runs_since_progress,
+    said_after_how_long,
     says_go_ahead,
     unexplained_words,
     value_label,
@@ -106,10 +108,14 @@ class ActionAfterOpening(Action):
 
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         if tracker.get_slot("good_time") is False:
-            if asks_how_long_last(latest_text(tracker), lang_of(tracker)):
+            text, lang = latest_text(tracker), lang_of(tracker)
+            if asks_how_long_last(text, lang):
                 # "not really now... how long will it take?": the answer may change the no
                 dispatcher.utter_message(response="utter_call_duration")
                 return [SlotSet("good_time", None), FollowupAction("opening_form")]
+            if asks_how_long(text, lang):
+                # "A ile to potrwa? Bo teraz nie mogę.": told, and the no stands
+                dispatcher.utter_message(response="utter_call_duration")
             return [FollowupAction("callback_form")]
         lang = lang_of(tracker)
         # Only what an earlier call collected is "where we stopped"; sign-up facts are not.
@@ -235,6 +241,33 @@ class ActionFinishOnboarding(Action):
             return end_call("partial")
         dispatcher.utter_message(response="utter_next_step")
         return end_call("completed")
+
+
+class ActionAnswerDuration(Action):
+    """ "Ile to potrwa?" is answered. Asked whether now is a good time, the merchant may
+    answer it in the same breath ("A długo to będzie trwało? Bo konie nienakarmione. No
+    dobra, byle szybko."): that answer is taken, not asked for again."""
+
+    def name(self) -> str:
+        return "action_answer_duration"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        dispatcher.utter_message(response="utter_call_duration")
+        if tracker.get_slot("requested_slot") != "good_time":
+            return []  # the form asks its question again
+        lang = lang_of(tracker)
+        after = said_after_how_long(latest_text(tracker), lang)
+        answer = parse_yes_no(after, lang) if after else None
+        if answer is None and after and says_go_ahead(after, lang):
+            answer = True
+        if answer is None:
+            return []
+        return [
+            SlotSet("good_time", answer),
+            SlotSet("requested_slot", None),
+            ActiveLoop(None),
+            FollowupAction("action_after_opening"),
+        ]
 
 
 class ActionScheduleCallback(Action):
