@@ -9,6 +9,7 @@ from voicebot.actions.understanding import (
     industry_answer,
     list_answer,
     take_name,
+    take_person_name,
 )
 
 
@@ -436,7 +437,8 @@ def test_the_taxonomy_is_googles_top_level_and_every_category_has_words_and_name
     for lang in ("en", "pl"):
         names = labels(lang)["values"]["industry"]
         assert set(taxonomy) | {"other"} == set(names), lang
-    assert set(lexicon()["industry"]) == set(taxonomy)
+    # "other" has words of its own: what sells no goods (rides, vouchers)
+    assert set(lexicon()["industry"]) == set(taxonomy) | {"other"}
 
 
 @pytest.mark.parametrize(
@@ -602,3 +604,88 @@ def test_a_name_said_again_after_the_generic_word_and_its_adjective(text: str, n
 )
 def test_a_digit_note_turned_around_keeps_the_number_in_words(text: str, name: str) -> None:
     assert take_name(text, "pl").value == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Pawlak Ryszard.", "Ryszard Pawlak"),  # surname first, as on a form
+        ("Dąbrowski Marek. Dąbrowski przez ą.", "Marek Dąbrowski"),
+        ("Ryszard Pawlak.", "Ryszard Pawlak"),
+        ("Jan Maria.", "Jan Maria"),  # both first names: left as said
+        ("Kinga Przybylska, a sklep to będzie Szafa z Pragi.", "Kinga Przybylska"),
+    ],
+)
+def test_a_person_named_surname_first_or_with_the_store_after(text: str, name: str) -> None:
+    assert take_person_name(text, "pl").value == name
+
+
+def test_a_store_is_not_turned_around_like_a_person() -> None:
+    assert take_name("Keramika Alena.", "cs").value == "Keramika Alena"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Mruczek i Burek się będzie nazywał, tak wnuczka wymyśliła.", "Mruczek i Burek"),
+        ("Narzędziownia Pawlak. Albo nie, samo Narzędziownia, bez nazwiska.", "Narzędziownia"),
+        ("Nazwa Szczupak, po prostu Szczupak. Sklep wędkarski, wędki.", "Szczupak"),
+        ("MotoKlik. Moto, a potem Klik przez duże K, wszystko razem.", "MotoKlik"),
+    ],
+)
+def test_store_names_as_pl_dev8_says_them(text: str, name: str) -> None:
+    assert take_name(text, "pl").value == name
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "values"),
+    [
+        # denied the last time, in the words it was named with before
+        (
+            "Paczkomaty i kurier. Winyle pocztą się łamią, więc Poczta Polska odpada.",
+            "shipping_methods",
+            ["parcel_locker", "courier"],
+        ),
+        # another brand of the same kind denied: the first still stands
+        (
+            "I wnuk wystawia na OLX, nie na Allegro, bo tam prowizje za duże.",
+            "sales_channels",
+            ["marketplace"],
+        ),
+        # a "nie" in the reason for another value denies nothing
+        (
+            "Paczkomaty i Poczta Polska, bo wózek się do paczkomatu nie zmieści.",
+            "shipping_methods",
+            ["parcel_locker", "post"],
+        ),
+        (
+            "Na Allegro i na eBayu. Sklepu stacjonarnego nie prowadzę.",
+            "sales_channels",
+            ["marketplace"],
+        ),
+        ("Przelew i karta. Pobrań nie prowadzimy.", "payment_methods", ["bank_transfer", "card"]),
+        (
+            "Mamy WooCommerce i sprzedajemy też na CodeCanyon.",
+            "sales_channels",
+            ["other_platform", "marketplace"],
+        ),
+        ("Sprzedajemy przy bacówce i na straganie.", "sales_channels", ["physical_store"]),
+    ],
+)
+def test_values_denied_or_named_as_pl_dev8_says_them(
+    text: str, kind: str, values: list[str]
+) -> None:
+    assert sorted(list_answer(text, kind, "pl", []).values) == sorted(values)
+
+
+@pytest.mark.parametrize(
+    ("text", "industry"),
+    [
+        # a filler "znaczy się" is no correction that leaves nothing
+        ("Oscypki, bundz, bryndza, no i miód. Jedzenie, znaczy się, regionalne.", "groceries"),
+        # rides and vouchers are no goods, a wedding carriage among them no wedding shop
+        ("Przejażdżki konne, kuligi zimą, bryczki do ślubu. Chcemy sprzedawać bony.", "other"),
+    ],
+)
+def test_industries_as_pl_dev8_says_them(text: str, industry: str) -> None:
+    assert industry_answer(text, "pl", []).value == industry

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -43,7 +44,14 @@ from .common import (
     timezone_of,
 )
 from .questions import given_up_values
-from .understanding import SURE_INDUSTRY, industry_answer, list_answer, take_name
+from .understanding import (
+    SURE_INDUSTRY,
+    NameTake,
+    industry_answer,
+    list_answer,
+    take_name,
+    take_person_name,
+)
 
 LIST_SLOTS = {
     "payment_methods": "payment_method",
@@ -275,7 +283,7 @@ class ValidateOnboardingForm(FormValidationAction):
             return {}
         # "Hi, I'm Grace Turner", "Tak, Grzegorz Wieczorek": the greeting or the yes goes,
         # the name stays; a greeting alone ("I'm back") or a yes alone gives no name
-        take = take_name(latest_text(tracker), lang_of(tracker))
+        take = _name_of(slot)(latest_text(tracker), lang_of(tracker))
         return {slot: take.value} if take.value else {}
 
     def extract_contact_name(self, dispatcher, tracker, domain) -> dict[str, Any]:
@@ -407,7 +415,7 @@ class ValidateOnboardingForm(FormValidationAction):
 
     def _validate_name(self, slot: str, value, tracker: Tracker) -> dict[str, Any]:
         name = str(value).strip() or None
-        take = take_name(latest_text(tracker), lang_of(tracker))
+        take = _name_of(slot)(latest_text(tracker), lang_of(tracker))
         unsure = name is not None and (take.value != name or take.unsure)
         return {slot: name, **guessed(tracker, slot, unsure)}
 
@@ -536,6 +544,10 @@ def _is_iso_day(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _name_of(slot: str) -> Callable[[str, str], NameTake]:
+    return take_person_name if slot == "contact_name" else take_name
 
 
 class ValidateOpeningForm(FormValidationAction):

@@ -40,6 +40,7 @@ class Hit:
     end: int
     value: str
     negated: bool = False
+    denied: bool = False  # negated in so many words ("nie", "odpada"), not as a reason
 
 
 @dataclass
@@ -386,8 +387,8 @@ def _take_name(said: str, lang: str) -> NameTake:
     if cased and text != said and not any(w[:1].isupper() for w in _words(text)):
         # "Anna Nowak, sorry, the dog is barking": an apology for an aside, not a new name
         text = said
-    # "Kwiaciarnia Storczyk... znaczy, sam Storczyk": after a correction, "sam", "just"
-    # (`just_words`) before the name meant is no part of it
+    # "Kwiaciarnia Storczyk... znaczy, sam Storczyk": after a correction or a first part,
+    # "sam", "just" (`just_words`) before the name meant is no part of it
     fixed = text != said
     candidates: list[_Candidate] = []
     nicknames: list[_Candidate] = []
@@ -466,8 +467,9 @@ def _take_name(said: str, lang: str) -> NameTake:
             continue
         if _is_hedge(words, lang):
             continue
-        first = fixed and not candidates
-        stripped = _strip_edges(words, lang, ("just_words",) if first else ())
+        # also when the name is said again: "Szczupak, po prostu Szczupak"
+        just = (fixed and not candidates) or bool(candidates)
+        stripped = _strip_edges(words, lang, ("just_words",) if just else ())
         if stripped and not _only_filler(stripped, lang) and not _is_aside(stripped, lang):
             candidates.append(_Candidate(stripped, sentence_start and stripped == words))
             added_at = index
@@ -490,6 +492,7 @@ def _take_name(said: str, lang: str) -> NameTake:
         ):
             continue
         kept.append(c)
+    kept = _without_pieces_said(kept)
     if not kept:
         return NameTake(None)
     if len(kept) > 1 and cased:
@@ -545,6 +548,34 @@ def _take_name(said: str, lang: str) -> NameTake:
         or (cased and any(_plain_words(c, lang) for c in kept))
     )
     return NameTake(", ".join(name_case(c.words, lang) for c in kept), unsure)
+
+
+def _without_pieces_said(candidates: list[_Candidate]) -> list[_Candidate]:
+    """ "MotoKlik. Moto, a potem Klik": a one-word name, then the pieces it is made of said
+    one by one, is that name."""
+    for i, whole in enumerate(candidates):
+        if len(whole.words) != 1:
+            continue
+        joined = ""
+        for j in range(i + 1, len(candidates)):
+            if len(candidates[j].words) != 1:
+                break
+            joined += _bare(candidates[j].words[0])
+            if j > i + 1 and joined == _bare(whole.words[0]):
+                return candidates[: i + 1] + candidates[j + 1 :]
+    return candidates
+
+
+def take_person_name(text: str, lang: str) -> NameTake:
+    """`take_name` for a person: "Pawlak Ryszard", said surname first as on a form, is
+    written Ryszard Pawlak (only when the second word is a known first name, `first_names`,
+    and the first is not)."""
+    take = take_name(text, lang)
+    words = (take.value or "").split(" ")
+    firsts = {p[0] for p in _phrase_list(lang, "first_names") if len(p) == 1}
+    if len(words) == 2 and _bare(words[1]) in firsts and _bare(words[0]) not in firsts:
+        return NameTake(f"{words[1]} {words[0]}", take.unsure)
+    return take
 
 
 def _false_start(start: list[str], whole: list[str]) -> bool:
@@ -785,6 +816,10 @@ def _negate(hit: Hit, tokens: list[str], lang: str, kind: str, hits: list[Hit]) 
     if hit.value == "none":
         return hit
     negated = Hit(hit.start, hit.end, hit.value, negated=True)
+    # said in so many words, unless in the reason for another value
+    denied = Hit(
+        hit.start, hit.end, hit.value, True, denied=not _in_reason(hit, tokens, lang, hits)
+    )
     table = lexicon()
     negations = [str(n) for n in (table.get("negations") or {}).get(lang, [])]
     exceptions = [str(n) for n in (table.get("negation_exceptions") or {}).get(lang, [])]
@@ -794,33 +829,40 @@ def _negate(hit: Hit, tokens: list[str], lang: str, kind: str, hits: list[Hit]) 
         if any(_stem_matches(n, tokens, i) for n in negations) and not any(
             _stem_matches(e, tokens, j) for e in exceptions for j in (i, i - 1) if j >= 0
         ):
-            return negated
+            return denied
     starts = {h.start for h in hits if h is not hit}
+    # "Sklepu stacjonarnego nie prowadzę": the same value said on is the same phrase
+    others = {h.start for h in hits if h.value != hit.value}
     after = [str(n) for n in (table.get("negations_after") or {}).get(lang, [])]
     for i in range(hit.end, min(len(tokens), hit.end + 3)):
         # "kart też nie": "też" joins the negation here, it starts no new clause
-        if _is_separator(tokens[i]) or tokens[i] in _BREAKS - _EITHER or i in starts:
+        if _is_separator(tokens[i]) or tokens[i] in _BREAKS - _EITHER or i in others:
             break
         length = max((_stem_matches(n, tokens, i) for n in after), default=0)
         if length:
             if i + length in starts:
                 break  # "kurier nie poczta": the negation is the next value's
-            return negated
+            return denied
     past = [str(n) for n in (table.get("past_markers") or {}).get(lang, [])]
     if past and _in_past_clause(hit, tokens, past, starts):
         return negated
     if kind in ALL_KINDS and _for_the_shop_floor(hit, tokens, lang):
         return negated
-    # "Kurier, bo słoiki w paczkomacie się tłuką": a value named only in the reason given
-    # for another (`reason_markers`, up to the clause's punctuation) is not chosen
-    reasons = [str(n) for n in (table.get("reason_markers") or {}).get(lang, [])]
+    return negated if _in_reason(hit, tokens, lang, hits) else hit
+
+
+def _in_reason(hit: Hit, tokens: list[str], lang: str, hits: list[Hit]) -> bool:
+    """ "Kurier, bo słoiki w paczkomacie się tłuką": a value named only in the reason given
+    for another (`reason_markers`, up to the clause's punctuation) is not chosen, nor is it
+    denied by a "nie" there ("bo wózek się do paczkomatu nie zmieści")."""
+    reasons = [str(n) for n in (lexicon().get("reason_markers") or {}).get(lang, [])]
     for i in range(hit.start - 1, -1, -1):
         if _is_separator(tokens[i]):
-            break
+            return False
         if any(_stem_matches(r, tokens, i) for r in reasons):
             # only a reason for a value said before it ("Bo kurier najlepszy" names one)
-            return negated if any(h.end <= i for h in hits if h is not hit) else hit
-    return hit
+            return any(h.end <= i for h in hits if h is not hit)
+    return False
 
 
 def _clause(tokens: list[str], start: int, end: int) -> tuple[int, int]:
@@ -906,8 +948,27 @@ def _list_answer(text: str, kind: str, lang: str, entities: list[str]) -> ListTa
     hits = lexicon_hits(text, kind, lang)
     ruled_out = {h.value for h in hits if h.negated}
     named = [h.value for h in hits if not h.negated]
+    # a value denied the last time it is named, in the words it was named with before, is
+    # out: "Winyle pocztą się łamią, więc Poczta Polska odpada" (while "Kurierem nie... a,
+    # kurier też" keeps it, and so does "na OLX, nie na Allegro")
+    tokens = _tokens(text)
+    last_said = {h.value: h for h in sorted(hits, key=lambda h: h.start)}
+    denied_last = {
+        value
+        for value, last in last_said.items()
+        if last.denied
+        and all(
+            tokens[h.start][:4] == tokens[last.start][:4]
+            for h in hits
+            if h.value == value and not h.negated
+        )
+    }
     from_nlu, unknown = canonical(entities, kind, lang)
-    values = [v for v in dict.fromkeys([*named, *from_nlu]) if v not in ruled_out or v in named]
+    values = [
+        v
+        for v in dict.fromkeys([*named, *from_nlu])
+        if (v not in ruled_out or v in named) and v not in denied_last
+    ]
     if len(values) > 1 and "none" in values:
         values.remove("none")
     if not values and kind in ALL_KINDS and _says_all(text, lang):
@@ -954,6 +1015,8 @@ def industry_answer(text: str, lang: str, entities: list[str]) -> IndustryTake:
     """The taxonomy's category closest to what was said, and how sure: the share of the
     keywords heard that point to it (an NLU entity the keywords missed counts as one)."""
     hits = [h for h in lexicon_hits(corrected(text, lang), "industry", lang) if not h.negated]
+    if not hits:  # "Oscypki, bundz... Jedzenie, znaczy się, regionalne.": a filler "znaczy"
+        hits = [h for h in lexicon_hits(text, "industry", lang) if not h.negated]
     ids, _ = canonical(entities, "industry", lang)
     named = [h.value for h in hits]
     votes: dict[str, int] = {}

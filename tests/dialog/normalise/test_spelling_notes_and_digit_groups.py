@@ -102,8 +102,16 @@ def test_spoken_nip_with_a_plural_zero_or_a_corrected_group(
     [
         # the corrected group is as long as the one before the marker: it takes its place
         ("pięć dwa sześć, zero zero trzy, nie, zero zero cztery", "pl", "526004"),
-        # a correction of another length: the digits as said, all of them (as before)
-        ("pięć dwa sześć, nie, pięć dwa sześć zero", "pl", "5265260"),
+        # the group before was cut short: said again whole, it takes its place (pl/dev8)
+        ("pięć dwa sześć, nie, pięć dwa sześć zero", "pl", "5260"),
+        (
+            "siedemset siedemdziesiąt dziewięć, zero siedem... czekaj, zero siedem siedem "
+            "siedem, sześćset siedemdziesiąt jeden",
+            "pl",
+            "7790777671",
+        ),
+        # a correction of another length, not begun alike: the digits as said, all of them
+        ("pięć dwa sześć, nie, siedem dwa sześć zero", "pl", "5267260"),
         # no correction: unchanged
         ("pięćset dwadzieścia sześć, zero zero, dwadzieścia pięć", "pl", "5260025"),
     ],

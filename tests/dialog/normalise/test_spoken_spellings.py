@@ -131,3 +131,15 @@ def test_the_tax_id_with_a_plural_digit_said_out() -> None:
         "pl",
     )
     assert check is not None and check.valid and check.value == "5966088842"
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("e myślnik sklep małpa pakmar kropka eu.", "e-sklep@pakmar.eu"),
+        ("adres e kropka nowak małpa gmail kropka com", "e.nowak@gmail.com"),
+        ("mój e mail to jan małpa wp kropka pl", "jan@wp.pl"),  # "e mail" is still no letter
+    ],
+)
+def test_a_letter_joined_on_is_part_of_the_address(text: str, address: str) -> None:
+    assert parse_email(text, "pl") == address

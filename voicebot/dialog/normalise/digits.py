@@ -40,7 +40,8 @@ def _groups(text: str, lang: str) -> list[str]:
 
 def _spliced(text: str, lang: str) -> str | None:
     """The digits with each self-corrected group replaced: the first group after a
-    correction marker replaces the last group before it when both have as many digits.
+    correction marker replaces the last group before it when both have as many digits, or
+    when the one before was cut short ("zero siedem... czekaj, zero siedem siedem siedem").
     None when no correction marker is followed by such a group."""
     segments = correction_segments(text, lang)
     if len(segments) < 2:
@@ -49,7 +50,11 @@ def _spliced(text: str, lang: str) -> str | None:
     spliced = False
     for segment in segments[1:]:
         after = _groups(segment, lang)
-        if groups and after and len(groups[-1]) == len(after[0]):
+        if (
+            groups
+            and after
+            and (len(groups[-1]) == len(after[0]) or after[0].startswith(groups[-1]))
+        ):
             groups.pop()
             spliced = True
         groups += after

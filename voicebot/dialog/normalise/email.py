@@ -467,7 +467,9 @@ def _cut_at_filler(pieces: list[str], fillers: frozenset[str]) -> list[str]:
         # inside a name spelled letter by letter ("a n t y k w a r i a t", "e w e l i n a")
         # a one-letter filler ("i", "e") is a letter of it
         spelled = len(piece) == 1 and len(out) >= 2 and all(map(_is_letter, out[-2:]))
-        if piece in fillers and not spelled:
+        # "e myślnik sklep": a letter joined on by a hyphen, a dot or an underscore is one
+        joined = _is_letter(piece) and bool(out) and out[-1] in "-_."
+        if piece in fillers and not (spelled or joined):
             break
         out.append(piece)
     return out
