@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -74,6 +74,11 @@ def test_days_are_the_staffs_days(any_db):
         that_day = list_calls(s, CallFilter(date_from=day, date_to=day, timezone=tokyo))
     started = sorted(c.started_at.astimezone(tokyo).date() for c in that_day.items)
     assert that_day.total == 4 and started == [day] * 4
+    # the calendar's ends, where midnight there is outside what a datetime holds in UTC
+    new_york = ZoneInfo("America/New_York")
+    with any_db.session() as s:
+        assert list_calls(s, CallFilter(date_from=date.min, timezone=tokyo)).total == 8
+        assert list_calls(s, CallFilter(date_from=date.max, timezone=new_york)).total == 0
 
 
 def test_call_detail_links_fields_to_turns(any_db):

@@ -65,7 +65,11 @@ class Page:
 
 def _day_start(day: date, tz: tzinfo = UTC) -> datetime:
     """Midnight starting ``day`` where the staff are (in UTC, as the database compares)."""
-    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+    midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
+    try:
+        return midnight.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it: the calendar's end
+        return (datetime.min if day.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
 def _filtered_calls(flt: CallFilter) -> Select[Any]:
