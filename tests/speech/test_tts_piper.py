@@ -12,7 +12,7 @@ import pytest
 
 from voicebot.config import TtsSettings
 from voicebot.speech.tts import Synthesizer
-from voicebot.speech.tts_audio import loudness_dbfs
+from voicebot.speech.tts_audio import PEAK_CEILING, loudness_dbfs
 from voicebot.speech.tts_piper import find_piper_voice
 
 pytestmark = pytest.mark.skipif(
@@ -65,8 +65,14 @@ def test_telephone_audio_at_one_level_for_both_engines(synth: Synthesizer) -> No
         assert 0.8 < len(pcm) / 16000 < 5.0
         assert edges_are_quiet(pcm)  # faded: no click where it starts or stops
     target = synth.settings.loudness_dbfs
-    assert abs(loudness_dbfs(piper) - target) < 1.0
-    assert abs(loudness_dbfs(espeak) - target) < 1.0
+    for pcm in (piper, espeak):
+        # at the target loudness, or as loud as the peak ceiling lets it be (Piper's speech
+        # varies from one rendering to the next and may peak high above its level)
+        samples = np.frombuffer(pcm, "<i2")
+        at_ceiling = np.abs(samples).max() >= 0.98 * PEAK_CEILING
+        assert abs(loudness_dbfs(pcm) - target) < 1.0 or (
+            at_ceiling and loudness_dbfs(pcm) < target
+        )
     assert piper != espeak
     assert synth.cache_key(QUESTION, "en") != synth.cache_key(QUESTION, "en", "espeak")
 
