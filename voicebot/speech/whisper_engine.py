@@ -40,13 +40,6 @@ WHISPER_RATE = 16000
 NO_SPEECH_PROB = 0.6
 LOW_LOGPROB = -1.0
 FALLBACK_TEMPERATURES = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]  # faster-whisper's own default
-# Nobody says more than about this many Whisper tokens a second (Polish, fast, with
-# punctuation, is about 7): a decode that runs past it is in a loop ("..., 10, 10, 10"),
-# and beam search would otherwise run on to the model's 448-token limit, seconds of CPU.
-TOKENS_PER_SECOND = 12
-TOKEN_MARGIN = 24
-MAX_NEW_TOKENS = 440  # the model's context (448) less the prompt's few tokens
-HOTWORDS_MAX_NEW_TOKENS = 210  # hotwords take up to half the context (223 tokens)
 
 
 class WhisperEngine(RecognizerEngine):
@@ -79,7 +72,6 @@ class WhisperEngine(RecognizerEngine):
     ) -> tuple[str, float, list[Word]]:
         """One utterance -> (text, confidence 0..1, words with ms relative to its start)."""
         audio = resample_array(pcm16, sample_rate, WHISPER_RATE).astype(np.float32) / 32768.0
-        hotwords = " ".join(vocabulary) if vocabulary and self.settings.whisper_hotwords else None
         segments, _info = self.model.transcribe(
             audio,
             language=self.language,
@@ -90,8 +82,9 @@ class WhisperEngine(RecognizerEngine):
             temperature=FALLBACK_TEMPERATURES
             if self.settings.whisper_temperature_fallback
             else 0.0,
-            hotwords=hotwords,
-            max_new_tokens=token_budget(len(audio) / WHISPER_RATE, hotwords is not None),
+            hotwords=" ".join(vocabulary)
+            if vocabulary and self.settings.whisper_hotwords
+            else None,
         )
         texts: list[str] = []
         words: list[Word] = []
@@ -113,12 +106,6 @@ class WhisperEngine(RecognizerEngine):
         text = without_repetition_loop(" ".join(t for t in texts if t))
         confidence = float(math.exp(sum(logprobs) / len(logprobs))) if logprobs else 0.0
         return text, confidence, words
-
-
-def token_budget(seconds: float, with_hotwords: bool = False) -> int:
-    """The most tokens a decode of ``seconds`` of speech may produce (see TOKENS_PER_SECOND)."""
-    ceiling = HOTWORDS_MAX_NEW_TOKENS if with_hotwords else MAX_NEW_TOKENS
-    return min(ceiling, math.ceil(seconds * TOKENS_PER_SECOND) + TOKEN_MARGIN)
 
 
 _ITEM = re.compile(r"[^,\s]+(?:[,.]?\s*|$)")
