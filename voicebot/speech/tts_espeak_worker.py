@@ -38,18 +38,14 @@ def main() -> None:
             # pyttsx3 queues setProperty and swallows a bad voice: check it ourselves.
             raise ValueError(f"espeak-ng has no voice {voice!r}")
         if props != applied:
-            # Properties are queued and took effect a request late in some workers (seen as
-            # the same text coming out at two lengths): settle them on a throw-away line,
-            # then read the rate back from espeak-ng itself, and set them again if it lags.
-            for _attempt in range(3):
-                for name, value in props.items():
-                    engine.setProperty(name, value)
-                with tempfile.TemporaryDirectory() as tmp:
-                    render("ok", os.path.join(tmp, "settle.wav"))
-                if "rate" not in props or engine.getProperty("rate") == props["rate"]:
-                    break
+            for name, value in props.items():
+                engine.setProperty(name, value)
             applied.clear()
             applied.update(props)
+            # Properties are queued and took effect a request late in some workers (seen as
+            # the same text coming out at two lengths): settle them on a throw-away line.
+            with tempfile.TemporaryDirectory() as tmp:
+                render("ok", os.path.join(tmp, "settle.wav"))
         render(text, path)
 
     def render(text: str, path: str) -> None:
