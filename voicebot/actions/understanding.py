@@ -523,7 +523,7 @@ def _take_name(said: str, lang: str) -> NameTake:
         # Piotr.": a known first name (`first_names`) said alone after a lone surname
         # goes first
         words = kept[0].words + kept[1].words
-        firsts = {p[0] for p in _phrase_list(lang, "first_names") if len(p) == 1}
+        firsts = _first_names(lang)
         if kept[1].sentence_start and _bare(words[1]) in firsts and _bare(words[0]) not in firsts:
             words = [words[1], words[0]]
         kept, guess = [_Candidate(words, False)], True
@@ -566,13 +566,17 @@ def _without_pieces_said(candidates: list[_Candidate]) -> list[_Candidate]:
     return candidates
 
 
+def _first_names(lang: str) -> set[str]:
+    return {p[0] for p in _phrase_list(lang, "first_names") if len(p) == 1}
+
+
 def take_person_name(text: str, lang: str) -> NameTake:
     """`take_name` for a person: "Pawlak Ryszard", said surname first as on a form, is
     written Ryszard Pawlak (only when the second word is a known first name, `first_names`,
     and the first is not)."""
     take = take_name(text, lang)
     words = (take.value or "").split(" ")
-    firsts = {p[0] for p in _phrase_list(lang, "first_names") if len(p) == 1}
+    firsts = _first_names(lang)
     if len(words) == 2 and _bare(words[1]) in firsts and _bare(words[0]) not in firsts:
         return NameTake(f"{words[1]} {words[0]}", take.unsure)
     return take
@@ -817,9 +821,8 @@ def _negate(hit: Hit, tokens: list[str], lang: str, kind: str, hits: list[Hit]) 
         return hit
     negated = Hit(hit.start, hit.end, hit.value, negated=True)
     # said in so many words, unless in the reason for another value
-    denied = Hit(
-        hit.start, hit.end, hit.value, True, denied=not _in_reason(hit, tokens, lang, hits)
-    )
+    in_reason = _in_reason(hit, tokens, lang, hits)
+    denied = Hit(hit.start, hit.end, hit.value, True, denied=not in_reason)
     table = lexicon()
     negations = [str(n) for n in (table.get("negations") or {}).get(lang, [])]
     exceptions = [str(n) for n in (table.get("negation_exceptions") or {}).get(lang, [])]
@@ -848,7 +851,7 @@ def _negate(hit: Hit, tokens: list[str], lang: str, kind: str, hits: list[Hit]) 
         return negated
     if kind in ALL_KINDS and _for_the_shop_floor(hit, tokens, lang):
         return negated
-    return negated if _in_reason(hit, tokens, lang, hits) else hit
+    return negated if in_reason else hit
 
 
 def _in_reason(hit: Hit, tokens: list[str], lang: str, hits: list[Hit]) -> bool:
